@@ -1,0 +1,33 @@
+# Two commands for a newcomer: `make demo` and `make test`. Set-up is shared, idempotent and
+# quick once done (a stamp file records that the venv matches pyproject.toml).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup demo test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch first and pinned: this version installs a CPU build; anything else pulls CUDA.
+	$(PIP) install --disable-pip-version-check -q torch==2.13.0
+	$(PIP) install --disable-pip-version-check -q -e '.[topics,report,dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/complaints demo --out demo --library complaint-library
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/ingest_bench.py
+	$(PY) bench/segment_bench.py
+
+clean:
+	rm -rf $(VENV) complaint-library demo

@@ -1,0 +1,219 @@
+"""The `complaints` command: a thin shell over the library's Python API."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+app = typer.Typer(
+    help="Turn a mobile operator's Chinese complaints into a living complaint library.\n\n"
+         "Example: complaints ingest complaints 投诉工单.csv && complaints stats",
+    no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
+)
+ingest_app = typer.Typer(help="Ingest a file of complaints, customers or port events into the library.",
+                         no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+out = Console()
+err = Console(stderr=True)
+
+LibraryOpt = Annotated[Optional[Path], typer.Option(
+    "--library", "-l", envvar="COMPLAINTS_LIBRARY", show_envvar=True,
+    help="Library directory (default ./complaint-library).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+MapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--map", "-m", help="Map a source column to a field: --map 问题详情=text (repeatable).")]
+
+
+def _library(path: Optional[Path]):
+    from complaints.config import resolve_library
+
+    return resolve_library(path)
+
+
+def friendly(fn: Callable) -> Callable:
+    """Print a ComplaintsError as one clear line and exit 2 instead of a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from complaints.errors import ComplaintsError
+
+        try:
+            return fn(*args, **kwargs)
+        except ComplaintsError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal and "COMPLAINTS_PROGRESS" not in os.environ)
+
+
+def _print_json(obj) -> None:
+    out.print_json(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[list[str]], as_json: bool) -> None:
+    from complaints.ingest import ingest_file
+    from complaints.schema import parse_overrides
+
+    with _progress() as bar:
+        task = bar.add_task(f"ingest {file.name}", total=None)
+        res = ingest_file(_library(library), kind, file, parse_overrides(mapping),
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        _print_json(res.to_dict())
+        return
+    if res.already_ingested:
+        out.print(f"{file}: already ingested as batch {res.batch_id}; nothing added "
+                  f"({res.skipped} rows skipped)", highlight=False)
+        return
+    out.print(f"{file} → batch {res.batch_id} ({res.format}, {res.encoding or 'binary'}): "
+              f"[green]{res.accepted} accepted[/], {res.updated} updated, "
+              f"[red]{res.rejected} rejected[/], {res.skipped} skipped", highlight=False)
+    for reason, n in sorted(res.reject_reasons.items(), key=lambda kv: -kv[1]):
+        out.print(f"  rejected {n} × {reason}  (see: complaints rejects --batch {res.batch_id})", highlight=False)
+    if res.notes.get("undated"):
+        out.print(f"  {res.notes['undated']} complaints have no date: kept, but time-based outputs skip them")
+    if res.notes.get("repeats_linked"):
+        out.print(f"  {res.notes['repeats_linked']} complaints linked as repeats of an earlier complaint")
+
+
+@ingest_app.command("complaints")
+@friendly
+def ingest_complaints(file: Annotated[Path, typer.Argument(help="CSV, XLSX, JSONL or Parquet file.")],
+                      library: LibraryOpt = None, map: MapOpt = None, as_json: JsonOpt = False) -> None:
+    """Ingest complaints. Only a text column (投诉内容/问题描述/工单内容 …) is required.
+
+    Example: complaints ingest complaints 投诉工单_2026-06.csv --map 诉求详情=text
+    """
+    _ingest("complaints", file, library, map, as_json)
+
+
+@ingest_app.command("customers")
+@friendly
+def ingest_customers(file: Annotated[Path, typer.Argument(help="CSV, XLSX, JSONL or Parquet file.")],
+                     library: LibraryOpt = None, map: MapOpt = None, as_json: JsonOpt = False) -> None:
+    """Ingest customers (用户号码, 套餐, 入网时间, 地市, ARPU, 合约到期). A newer row replaces an older one.
+
+    Example: complaints ingest customers 用户资料.xlsx
+    """
+    _ingest("customers", file, library, map, as_json)
+
+
+@ingest_app.command("ports")
+@friendly
+def ingest_ports(file: Annotated[Path, typer.Argument(help="CSV, XLSX, JSONL or Parquet file.")],
+                 library: LibraryOpt = None, map: MapOpt = None, as_json: JsonOpt = False) -> None:
+    """Ingest number-porting events (携号转网: 携出/携入, 申请时间, 完成时间, 状态, 对方运营商).
+
+    Example: complaints ingest ports 携转记录.csv
+    """
+    _ingest("ports", file, library, map, as_json)
+
+
+@app.command()
+@friendly
+def segment(texts: Annotated[list[str], typer.Argument(help="One or more complaint texts.")],
+            lexicons: Annotated[Optional[Path], typer.Option(
+                "--lexicons", envvar="COMPLAINTS_LEXICONS", help="Lexicon folder (default: lexicons/).")] = None,
+            as_json: JsonOpt = False) -> None:
+    """Show the tokens a complaint is cut into (clean, mask, jieba + lexicons), to tune the lexicon.
+
+    Example: complaints segment "携转被拒，说有合约期，宽带光猫老是断网"
+    """
+    from complaints.normalize import normalize_text
+    from complaints.segment import Segmenter
+
+    seg = Segmenter(str(lexicons) if lexicons else None)
+    rows = [{"text": normalize_text(t), "tokens": seg.cut(normalize_text(t))} for t in texts]
+    if as_json:
+        for r in rows:
+            out.print(json.dumps(r, ensure_ascii=False), highlight=False, soft_wrap=True)
+        return
+    for r in rows:
+        out.print(" / ".join(r["tokens"]) or "(no tokens)", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@friendly
+def stats(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
+    """Count what the library holds: complaints, repeats, customers, port events, batches, rejects.
+
+    Example: complaints stats --json
+    """
+    from complaints.stats import library_stats
+
+    s = library_stats(_library(library))
+    if as_json:
+        _print_json(s)
+        return
+    t = Table(title=f"complaint library {s['library']}", show_header=False)
+    for k, v in s.items():
+        if k == "library":
+            continue
+        if isinstance(v, dict):
+            v = ", ".join(f"{a} {b}" for a, b in list(v.items())[:12]) or "-"
+        t.add_row(k.replace("_", " "), str(v))
+    out.print(t)
+
+
+@app.command()
+@friendly
+def rejects(library: LibraryOpt = None,
+            batch: Annotated[Optional[int], typer.Option(help="Only this batch.")] = None,
+            limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+            as_json: JsonOpt = False) -> None:
+    """List rejected rows with file, row number, column and reason (text masked).
+
+    Example: complaints rejects --batch 3
+    """
+    from complaints.stats import list_rejects
+
+    rows = list_rejects(_library(library), batch, limit)
+    if as_json:
+        _print_json(rows)
+        return
+    t = Table("batch", "file", "row", "column", "reason")
+    for r in rows:
+        t.add_row(str(r["batch_id"]), Path(r["source_file"]).name, str(r["row_number"]),
+                  r["column_name"] or "-", r["reason"])
+    out.print(t)
+
+
+@app.command()
+@friendly
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo files.")] = Path("demo"),
+         customers: Annotated[int, typer.Option(help="How many customers to generate.")] = 20000,
+         seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+         library: LibraryOpt = None) -> None:
+    """Generate a synthetic operator data set with known ground truth and run every stage on it.
+
+    Example: complaints demo --out demo --customers 20000
+    """
+    from complaints.demo import run_demo
+
+    run_demo(out_dir, _library(library), n_customers=customers, seed=seed, console=out)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

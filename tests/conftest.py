@@ -1,0 +1,48 @@
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+from complaints.config import resolve_library  # noqa: E402
+
+
+@pytest.fixture
+def library(tmp_path):
+    return resolve_library(tmp_path / "lib")
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
+    with open(path, "w", newline="", encoding=encoding) as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+COMPLAINT_HEADER = ["工单编号", "手机号码", "受理时间", "受理渠道", "地市", "投诉内容", "投诉类别"]
+COMPLAINT_ROWS = [
+    ["GD001", "13812345678", "2024-06-01 13:05:00", "10086热线", "杭州", "我家信号太差了，打电话老是掉线，网速也慢", "网络质量"],
+    ["GD002", "13812345678", "2024/6/5 13:05", "手机营业厅APP", "杭州", "我家信号太差了!打电话老是掉线，网速也慢。急", "网络质量"],
+    ["GD003", "139 1234 5678", "2024年6月1日", "微博", "寧波", "莫名其妙扣了我20元增值業務費，联系电话13900001111", "资费争议"],
+    ["GD004", "13700001111", "2024-06-03 09:00:00", "营业厅", "温州", "想携号转网，营业厅不给授权码", "携号转网受阻"],
+]
+
+
+@pytest.fixture
+def complaints_csv(tmp_path):
+    return write_csv(tmp_path / "complaints.csv", COMPLAINT_HEADER, COMPLAINT_ROWS)
+
+
+def library_rows(library, sql):
+    import duckdb
+
+    con = duckdb.connect(str(library.db_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -1,0 +1,48 @@
+import pytest
+
+from complaints.mask import PLACEHOLDERS, contains_pii, mask_pii
+from complaints.normalize import normalize_text
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("我們這個網絡訊號太差了", "我们这个网络讯号太差了"),
+    ("５Ｇ套餐１９９元，ＡＰＰ", "5G套餐199元,APP"),
+    ("宽带<br>断网&nbsp;三天&amp;没人管", "宽带 断网 三天&没人管"),
+    ("  流量\t\n 用完了   ", "流量 用完了"),
+    ("太气人了😡🙏👍🏻", "太气人了"),
+])
+def test_normalize_folds_script_width_markup_space_emoji(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize("raw, kind", [
+    ("联系电话13812345678", "mobile"),
+    ("回电 +86 139-1234-5678 谢谢", "mobile"),
+    ("号码138****1234", "mobile"),
+    ("手机１３８１２３４５６７８", "mobile"),
+    ("家里电话0571-87654321", "landline"),
+    ("座机(010)12345678", "landline"),
+    ("身份证330102199001011234", "id_card"),
+    ("身份证号码11010519491231002X", "id_card"),
+    ("银行卡6222021234567890123", "bank_card"),
+    ("卡号 6222 0212 3456 7890", "bank_card"),
+    ("邮箱 zhang.san@example.com", "email"),
+])
+def test_each_kind_of_pii_is_replaced_by_its_placeholder(raw, kind):
+    out = normalize_text(raw)
+    assert PLACEHOLDERS[kind] in out
+    assert not contains_pii(out)
+    digits = "".join(ch for ch in out if ch.isdigit())
+    assert len(digits) < 7, out
+
+
+def test_masking_leaves_ordinary_numbers_alone():
+    text = "5G套餐每月扣了58元，订单20240601，10086说三天内处理"
+    assert mask_pii(text) == text
+
+
+def test_unmasked_text_never_survives_normalize():
+    raw = "我是13812345678的机主，身份证330102199001011234，邮箱a@b.cn"
+    out = normalize_text(raw)
+    for secret in ("13812345678", "330102199001011234", "a@b.cn"):
+        assert secret not in out

@@ -1,0 +1,64 @@
+import re
+import shutil
+
+import pytest
+
+from complaints.lexicons import BUNDLED, Lexicons
+from complaints.normalize import normalize_text
+from complaints.segment import Segmenter
+
+
+@pytest.fixture(scope="module")
+def seg():
+    return Segmenter()
+
+
+@pytest.mark.parametrize("text, must", [
+    ("我想携号转网但是营业厅不给授权码", ["携号转网", "营业厅", "授权码"]),
+    ("宽带光猫老是断网，机顶盒也卡", ["宽带", "光猫", "断网", "机顶盒", "卡"]),
+    ("合约机提前解约要交违约金", ["合约机", "违约金"]),
+    ("5G套餐不限量是骗人的，流量包用完就限速", ["5G套餐", "不限量", "流量包", "限速"]),
+    ("手机卡用着慢，网也差，费还贵，打电话卡", ["慢", "网", "费", "卡"]),
+])
+def test_domain_terms_come_out_whole_and_one_char_words_survive(seg, text, must):
+    tokens = seg.cut(text)
+    for word in must:
+        assert word in tokens, (word, tokens)
+
+
+def test_synonyms_map_to_canonical_form(seg):
+    assert "携号转网" in seg.cut("携转被拒了")
+    assert "携转" not in seg.cut("携转被拒了")
+
+
+def test_no_punctuation_whitespace_numbers_placeholders_or_stopwords(seg):
+    text = normalize_text("您好！！客户反映：13812345678 这个号码 2024年6月 扣了 58.5 元。。。谢谢 😡 ＡＢＣ")
+    tokens = seg.cut(text)
+    assert tokens, text
+    stop = Lexicons.load().stopwords
+    for tok in tokens:
+        assert re.search(r"[\u4e00-\u9fffA-Z]", tok), tok
+        assert tok not in stop
+        assert "<" not in tok and "手机号" != tok
+    for boiler in ("您好", "客户", "反映", "谢谢"):
+        assert boiler not in tokens
+
+
+def test_ascii_case_folds(seg):
+    assert seg.cut("5g套餐") == seg.cut("5G套餐")
+
+
+def test_lexicon_edit_takes_effect_without_code_change(tmp_path):
+    lex = tmp_path / "lex"
+    shutil.copytree(BUNDLED, lex)
+    text = "我的咪咕视频钻石会员被自动续费"
+    before = Segmenter(str(lex))
+    assert "咪咕视频钻石会员" not in before.cut(text)
+    with open(lex / "userdict.txt", "a", encoding="utf-8") as f:
+        f.write("\n咪咕视频钻石会员 20000 n\n")
+    with open(lex / "stopwords.txt", "a", encoding="utf-8") as f:
+        f.write("\n自动\n")
+    after = Segmenter(str(lex))
+    tokens = after.cut(text)
+    assert "咪咕视频钻石会员" in tokens and "自动" not in tokens
+    assert after.id != before.id
