@@ -22,12 +22,13 @@ app = typer.Typer(
          "Example: complaints ingest complaints 投诉工单.csv && complaints stats",
     no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
 )
-ingest_app = typer.Typer(help="Ingest a file of complaints, customers or port events into the library.",
+ingest_app = typer.Typer(help="Ingest a file of complaints, customers or port events into the library.\n\n"
+                              "Example: complaints ingest complaints 投诉工单.csv",
                          no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 LibraryOpt = Annotated[Optional[Path], typer.Option(
     "--library", "-l", envvar="COMPLAINTS_LIBRARY", show_envvar=True,

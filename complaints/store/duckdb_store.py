@@ -24,29 +24,29 @@ class DuckDBStore(LibraryStore):
             self._migrate()
 
     def _migrate(self) -> None:
-        self.con.execute(_SCHEMA)
+        self.execute(_SCHEMA)
         if self.scalar("SELECT count(*) FROM meta WHERE key = 'schema_version'") == 0:
-            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+            self.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.con.execute("BEGIN TRANSACTION")
+        self.execute("BEGIN TRANSACTION")
         try:
             yield
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self.execute("ROLLBACK")
             raise
-        self.con.execute("COMMIT")
+        self.execute("COMMIT")
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        self.con.execute(sql, params or [])
+        self.con.execute(sql, params or []).fetchall()  # DuckDB 2 wants every result consumed
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def append(self, table: str, frame: pd.DataFrame) -> int:
         if frame.empty:
@@ -54,7 +54,7 @@ class DuckDBStore(LibraryStore):
         self.con.register("_incoming", frame)
         try:
             cols = ", ".join(f'"{c}"' for c in frame.columns)
-            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming").fetchall()
         finally:
             self.con.unregister("_incoming")
         return len(frame)
