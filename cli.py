@@ -197,6 +197,159 @@ def rejects(library: LibraryOpt = None,
     out.print(t)
 
 
+topics_app = typer.Typer(help="Look at and curate the pain-point topics of the current model version.\n\n"
+                              "Example: complaints topics list && complaints topics show 3", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+LexOpt = Annotated[Optional[Path], typer.Option("--lexicons", envvar="COMPLAINTS_LEXICONS",
+                                                help="Lexicon folder (default: lexicons/).")]
+
+
+def _lex(lexicons: Optional[Path]) -> Optional[str]:
+    return str(lexicons) if lexicons else None
+
+
+@app.command()
+@friendly
+def fit(library: LibraryOpt = None,
+        embedder: Annotated[str, typer.Option(help="lexical, e5, hybrid, st:PATH or hybrid:st:PATH.")] = "lexical",
+        clustering: Annotated[str, typer.Option(help="hdbscan (UMAP+HDBSCAN) or kmeans (large libraries).")] = "hdbscan",
+        min_topic_size: Annotated[Optional[int], typer.Option(help="Smallest topic (default scales with size).")] = None,
+        n_topics: Annotated[Optional[int], typer.Option(help="Number of topics for --clustering kmeans.")] = None,
+        seed: Annotated[int, typer.Option(help="Random seed (UMAP, clustering).")] = 42,
+        lexicons: LexOpt = None, as_json: JsonOpt = False) -> None:
+    """Fit pain-point topics on every complaint in the library, as a new model version.
+
+    Topic ids are stable: a refit keeps the ids, labels and curation of topics it finds again.
+
+    Example: complaints fit --embedder lexical
+    """
+    from complaints.topics.fit import fit_library
+
+    with _progress() as bar:
+        task = bar.add_task("fit", total=None)
+
+        def step(stage, done, total):
+            bar.update(task, description=stage, completed=done, total=total or None)
+
+        res = fit_library(_library(library), embedder=embedder, clustering=clustering, min_topic_size=min_topic_size,
+                          n_topics=n_topics, seed=seed, lexicons=_lex(lexicons), progress=step)
+    if as_json:
+        _print_json(res.to_dict())
+        return
+    out.print(f"model version {res.version}: {res.n_topics} topics on {res.n_docs:,} complaints "
+              f"({res.outlier_share:.1%} unassigned) with embedder {res.embedder} in {res.seconds['total']:.0f}s; "
+              f"{len(res.carried_topic_ids)} topics carried over, {len(res.new_topic_ids)} new", highlight=False)
+    out.print("next: complaints topics list", highlight=False)
+
+
+@topics_app.command("list")
+@friendly
+def topics_list(library: LibraryOpt = None, version: Annotated[Optional[int], typer.Option(
+                help="Model version (default: latest).")] = None, lexicons: LexOpt = None,
+                as_json: JsonOpt = False) -> None:
+    """List topics with label, pain point, size and keywords.
+
+    Example: complaints topics list --json
+    """
+    from complaints.topics.curate import list_topics
+
+    rows = list_topics(_library(library), version, _lex(lexicons))
+    if as_json:
+        _print_json(rows)
+        return
+    t = Table("id", "label", "pain point", "size", "keywords", title=f"topics (model version {rows[0]['version'] if rows else '-'})")
+    for r in rows:
+        t.add_row(str(r["topic_id"]), r["label"], r["painpoint_name"], f"{r['size']:,}", " ".join(r["keywords"][:8]))
+    out.print(t)
+
+
+@topics_app.command("show")
+@friendly
+def topics_show(topic_id: Annotated[int, typer.Argument(help="Stable topic id.")], library: LibraryOpt = None,
+                version: Annotated[Optional[int], typer.Option(help="Model version (default: latest).")] = None,
+                lexicons: LexOpt = None, as_json: JsonOpt = False) -> None:
+    """Show one topic: keywords, pain point, department, size, lineage and example complaints (masked).
+
+    Example: complaints topics show 3
+    """
+    from complaints.topics.curate import show_topic
+
+    r = show_topic(_library(library), topic_id, version, _lex(lexicons))
+    if as_json:
+        _print_json(r)
+        return
+    out.print(f"[bold]topic {r['topic_id']}: {r['label']}[/]  ({r['status']}, model version {r['version']})", highlight=False)
+    out.print(f"pain point: {r['painpoint_name']} ({r['painpoint']}, score {r['painpoint_score']:.2f}) · "
+              f"department: {r['department']} · size: {r['size']:,}", highlight=False)
+    out.print("keywords: " + " ".join(r["keywords"]), highlight=False)
+    out.print("diverse keywords: " + " ".join(r["keywords_diverse"]), highlight=False)
+    if r["lineage"]:
+        out.print("lineage: " + ", ".join(f"{x['topic_id']}" + (f" ({x['share']:.0%})" if "share" in x else " (merged)")
+                                          for x in r["lineage"]), highlight=False)
+    for e in r["examples"]:
+        out.print(f"  · [{e['complaint_id']} {e['received_at'] or ''}] {e['text'][:160]}", highlight=False)
+
+
+@topics_app.command("rename")
+@friendly
+def topics_rename(topic_id: Annotated[int, typer.Argument(help="Stable topic id.")],
+                  label: Annotated[str, typer.Argument(help="New label.")], library: LibraryOpt = None) -> None:
+    """Give a topic an analyst's label; it survives refits and updates.
+
+    Example: complaints topics rename 3 携转授权码难获取
+    """
+    from complaints.topics.curate import rename_topic
+
+    rename_topic(_library(library), topic_id, label)
+    out.print(f"topic {topic_id} is now labelled {label!r}", highlight=False)
+
+
+@topics_app.command("merge")
+@friendly
+def topics_merge(target: Annotated[int, typer.Argument(help="Topic to keep.")],
+                 sources: Annotated[list[int], typer.Argument(help="Topics to fold into it.")],
+                 library: LibraryOpt = None) -> None:
+    """Merge topics into the first one; later versions follow the merge.
+
+    Example: complaints topics merge 3 7 12
+    """
+    from complaints.topics.curate import merge_topics
+
+    size = merge_topics(_library(library), target, sources)
+    out.print(f"merged {', '.join(map(str, sources))} into topic {target} ({size:,} complaints)", highlight=False)
+
+
+@topics_app.command("painpoint")
+@friendly
+def topics_painpoint(topic_id: Annotated[int, typer.Argument(help="Stable topic id.")],
+                     painpoint: Annotated[str, typer.Argument(help="Pain point key or Chinese name.")],
+                     library: LibraryOpt = None, lexicons: LexOpt = None) -> None:
+    """Map a topic to a different pain point of lexicons/painpoints.yaml.
+
+    Example: complaints topics painpoint 3 携号转网受阻
+    """
+    from complaints.topics.curate import set_painpoint
+
+    key = set_painpoint(_library(library), topic_id, painpoint, _lex(lexicons))
+    out.print(f"topic {topic_id} → pain point {key}", highlight=False)
+
+
+@app.command()
+@friendly
+def export(out_file: Annotated[Path, typer.Option("--out", help="Output .csv, .parquet or .xlsx file.")],
+           library: LibraryOpt = None,
+           version: Annotated[Optional[int], typer.Option(help="Model version (default: latest).")] = None,
+           lexicons: LexOpt = None) -> None:
+    """Write every complaint (masked text, attributes) with its topic, label, pain point and confidence.
+
+    Example: complaints export --out complaints_topics.xlsx
+    """
+    from complaints.export import export_complaints
+
+    n = export_complaints(_library(library), out_file, version, _lex(lexicons))
+    out.print(f"wrote {n:,} complaints to {out_file}", highlight=False)
+
+
 @app.command()
 @friendly
 def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo files.")] = Path("demo"),

@@ -11,7 +11,10 @@ from .mask import PLACEHOLDER_RE
 from .store import LibraryStore
 
 WINDOW = timedelta(days=30)
-THRESHOLD = 0.8
+# Near-identical: most bigrams shared overall, and the shorter text almost wholly inside the
+# longer one (a re-submission often adds "之前反映过一直没人处理!").
+MIN_JACCARD = 0.6
+MIN_CONTAINMENT = 0.85
 _NOISE = re.compile(r"[\W_]+")
 
 
@@ -20,13 +23,19 @@ def _shingles(text: str) -> frozenset[str]:
     return frozenset(s[i:i + 2] for i in range(len(s) - 1)) if len(s) > 1 else frozenset([s])
 
 
-def similarity(a: str, b: str) -> float:
-    """Jaccard overlap of character bigrams, ignoring punctuation, spaces and PII placeholders."""
-    sa, sb = _shingles(a), _shingles(b)
-    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+def _near(sa: frozenset[str], sb: frozenset[str]) -> bool:
+    if not sa or not sb:
+        return False
+    inter = len(sa & sb)
+    return inter >= MIN_JACCARD * len(sa | sb) and inter >= MIN_CONTAINMENT * min(len(sa), len(sb))
 
 
-def find_repeats(frame: pd.DataFrame, window: timedelta = WINDOW, threshold: float = THRESHOLD) -> dict[str, str]:
+def near_identical(a: str, b: str) -> bool:
+    """Character-bigram overlap, ignoring punctuation, spaces and PII placeholders."""
+    return _near(_shingles(a), _shingles(b))
+
+
+def find_repeats(frame: pd.DataFrame, window: timedelta = WINDOW) -> dict[str, str]:
     """{complaint_id: id of the first complaint of its chain} for a frame with
     complaint_id, customer_key, received_at, text (any order, dated rows only)."""
     out: dict[str, str] = {}
@@ -40,7 +49,7 @@ def find_repeats(frame: pd.DataFrame, window: timedelta = WINDOW, threshold: flo
             for pid, pwhen, psh in reversed(seen):
                 if when - pwhen > window:
                     break
-                if sh and psh and len(sh & psh) / len(sh | psh) >= threshold:
+                if _near(sh, psh):
                     out[cid] = out.get(pid, pid)
                     break
             seen.append((cid, when, sh))

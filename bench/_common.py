@@ -1,0 +1,25 @@
+"""Shared bits for bench scripts: a markdown table printer and the machine line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import resource
+
+
+def machine() -> str:
+    return (f"{dt.date.today()} · {platform.machine()} · {os.cpu_count()} cores · "
+            f"Python {platform.python_version()}")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    cells = [header] + [[f"{c:,.1f}" if isinstance(c, float) else (f"{c:,}" if isinstance(c, int) else str(c))
+                         for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in cells[1:]])
