@@ -104,6 +104,17 @@ def _apply_updates(store: LibraryStore, kind: str, updates: pd.DataFrame, batch_
         store.append(table, updates.assign(batch_id=batch_id))
 
 
+def _find_batch(store: LibraryStore, kind: str, sha256: str) -> int | None:
+    return store.scalar("SELECT min(batch_id) FROM batches WHERE kind = ? AND file_sha256 = ?", [kind, sha256])
+
+
+def _prior_batch(library: Library, kind: str, sha256: str) -> int | None:
+    if not library.exists():
+        return None
+    with open_store(library) as store:
+        return _find_batch(store, kind, sha256)
+
+
 def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
                 progress: Callable[[int, int], None] | None = None, wait_s: float | None = None) -> IngestResult:
     """Ingest `path` as `kind` (complaints, customers or ports) in one transaction.
@@ -117,9 +128,14 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
     table = read_table(path)
     source = str(table.path)
     mapping = map_columns(rk, list(table.frame.columns), source, overrides)
+    total = len(table.frame)
+    prior = _prior_batch(library, kind, table.sha256)
+    if prior is not None:  # cheap early exit; re-checked under the write lock below
+        return IngestResult(kind=kind, source=source, batch_id=prior, rows_read=total + len(table.bad_rows),
+                            skipped=total + len(table.bad_rows), already_ingested=True, encoding=table.encoding,
+                            format=table.format, column_map=mapping)
     library.ensure()
     keyer = CustomerKeyer(library.hash_key())
-    total = len(table.frame)
     checked = validate(rk, table, mapping, keyer, progress=(lambda i: progress(i, total)) if progress else None)
     if progress:
         progress(total, total)
@@ -128,12 +144,9 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
                           encoding=table.encoding, format=table.format, column_map=mapping)
 
     with open_store(library, write=True, wait_s=wait_s) as store:
-        prior = store.query("SELECT batch_id FROM batches WHERE kind = ? AND file_sha256 = ? ORDER BY batch_id",
-                            [kind, table.sha256])
-        if not prior.empty:
-            result.batch_id = int(prior.iloc[0, 0])
-            result.already_ingested = True
-            result.skipped = result.rows_read
+        prior = _find_batch(store, kind, table.sha256)
+        if prior is not None:
+            result.batch_id, result.already_ingested, result.skipped = prior, True, result.rows_read
             return result
         with store.transaction():
             batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM batches"))

@@ -40,19 +40,25 @@ def find_repeats(frame: pd.DataFrame, window: timedelta = WINDOW) -> dict[str, s
     complaint_id, customer_key, received_at, text (any order, dated rows only)."""
     out: dict[str, str] = {}
     frame = frame.sort_values(["customer_key", "received_at", "complaint_id"])
-    for _, group in frame.groupby("customer_key", sort=False):
-        if len(group) < 2:
+    keys = frame["customer_key"].tolist()
+    ids = frame["complaint_id"].tolist()
+    whens = frame["received_at"].tolist()
+    texts = frame["text"].tolist()
+    seen: list[tuple[str, object, frozenset[str]]] = []
+    for i, key in enumerate(keys):
+        if i == 0 or key != keys[i - 1]:
+            seen = []
+        # most customers complain once: skip shingling when no neighbour shares the key
+        if not seen and (i + 1 == len(keys) or keys[i + 1] != key):
             continue
-        seen: list[tuple[str, object, frozenset[str]]] = []
-        for cid, when, text in group[["complaint_id", "received_at", "text"]].itertuples(index=False, name=None):
-            sh = _shingles(text)
-            for pid, pwhen, psh in reversed(seen):
-                if when - pwhen > window:
-                    break
-                if _near(sh, psh):
-                    out[cid] = out.get(pid, pid)
-                    break
-            seen.append((cid, when, sh))
+        cid, when, sh = ids[i], whens[i], _shingles(texts[i])
+        for pid, pwhen, psh in reversed(seen):
+            if when - pwhen > window:
+                break
+            if _near(sh, psh):
+                out[cid] = out.get(pid, pid)
+                break
+        seen.append((cid, when, sh))
     return out
 
 

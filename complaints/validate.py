@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -116,6 +117,8 @@ class _Converter:
     def __init__(self, kind: RecordKind, table: RawTable, mapping: dict[str, str], keyer: CustomerKeyer):
         self.kind, self.table, self.mapping, self.keyer = kind, table, mapping, keyer
         self.dates = DateParser()
+        # channel, region and attribute values repeat endlessly: clean each distinct one once
+        self.short = functools.lru_cache(maxsize=200_000)(_text)
         self.extra = [c for c in table.frame.columns if c not in set(mapping.values())]
 
     def date(self, v, column: str, required: bool = False):
@@ -136,7 +139,7 @@ class _Converter:
             v = row.get(c)
             if _blank(v):
                 continue
-            attrs[c] = v if isinstance(v, (int, float, bool)) else normalize_text(str(v))
+            attrs[c] = v if isinstance(v, (int, float, bool)) else self.short(str(v))
         return json.dumps(attrs, ensure_ascii=False, default=str) if attrs else None
 
     def masked_raw(self, row: dict) -> str:
@@ -195,7 +198,7 @@ def _complaint_row(c: _Converter, row: dict) -> dict:
     received = c.date(get("received_at"), "received_at")
     resolved = c.date(get("resolved_at"), "resolved_at")
     customer = c.key(get("customer_key"))
-    channel = _text(get("channel"))
+    channel = c.short(get("channel"))
     if "escalated" in m:
         escalated = _bool(get("escalated"), "escalated")
     else:  # a complaint that arrived through the regulator's appeal line is an escalation
@@ -205,7 +208,7 @@ def _complaint_row(c: _Converter, row: dict) -> dict:
     content_hash = digest(text, customer, received)
     cid = collapse_space(str(raw_id)) if not _blank(raw_id) else "h" + content_hash[:16]
     rec = {"complaint_id": cid, "customer_key": customer, "received_at": received, "channel": channel,
-           "region": _text(get("region")), "text": text, "escalated": escalated, "resolved_at": resolved,
+           "region": c.short(get("region")), "text": text, "escalated": escalated, "resolved_at": resolved,
            "satisfaction": satisfaction, "content_hash": content_hash}
     return rec
 
