@@ -29,3 +29,26 @@ CREATE TABLE IF NOT EXISTS rejects (
     batch_id INTEGER, kind VARCHAR, source_file VARCHAR, row_number INTEGER, column_name VARCHAR,
     reason VARCHAR, raw VARCHAR
 );
+
+-- Topic model versions: every fit or update is a numbered version; topic ids are our own and stable.
+CREATE TABLE IF NOT EXISTS model_versions (
+    version INTEGER, created_at TIMESTAMP, kind VARCHAR, parent_version INTEGER, embedder VARCHAR,
+    embedder_id VARCHAR, clustering VARCHAR, n_docs INTEGER, n_topics INTEGER, outlier_share DOUBLE,
+    params VARCHAR, artifact_dir VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS topics (
+    version INTEGER, topic_id INTEGER, label VARCHAR, keywords VARCHAR, keywords_diverse VARCHAR,
+    painpoint VARCHAR, painpoint_score DOUBLE, size INTEGER, examples VARCHAR, lineage VARCHAR,
+    first_version INTEGER, status VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS assignments (
+    version INTEGER, complaint_id VARCHAR, topic_id INTEGER, painpoint VARCHAR, confidence DOUBLE,
+    method VARCHAR
+);
+
+-- Analyst curation keyed by stable topic id; applied to every later version.
+CREATE TABLE IF NOT EXISTS curation (
+    topic_id INTEGER, label VARCHAR, painpoint VARCHAR, merged_into INTEGER, updated_at TIMESTAMP
+);

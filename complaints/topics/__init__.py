@@ -1,0 +1,1 @@
+"""Pain-point topics: BERTopic for Chinese complaints, a taxonomy, stable versioned topic ids."""

@@ -1,0 +1,60 @@
+"""Clustering strategies BERTopic runs on the embeddings: pluggable behind one small interface."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+
+class Clustering(ABC):
+    """Returns the (dimensionality reducer, clusterer) pair BERTopic should use."""
+
+    name: str
+    has_outliers: bool
+
+    @abstractmethod
+    def build(self, n_docs: int, min_topic_size: int, seed: int): ...
+
+
+class UmapHdbscan(Clustering):
+    """The BERTopic default: UMAP to 5 dimensions, then density clusters (with outliers)."""
+
+    name, has_outliers = "hdbscan", True
+
+    def __init__(self, n_neighbors: int = 15, n_components: int = 5, min_samples: int | None = None) -> None:
+        self.n_neighbors, self.n_components, self.min_samples = n_neighbors, n_components, min_samples
+
+    def build(self, n_docs: int, min_topic_size: int, seed: int):
+        from hdbscan import HDBSCAN
+        from umap import UMAP
+
+        reducer = UMAP(n_neighbors=min(self.n_neighbors, max(2, n_docs - 1)), n_components=self.n_components,
+                       min_dist=0.0, metric="cosine", random_state=seed, low_memory=True, n_jobs=1)
+        clusterer = HDBSCAN(min_cluster_size=min_topic_size, min_samples=self.min_samples or None,
+                            metric="euclidean", cluster_selection_method="eom", prediction_data=False,
+                            core_dist_n_jobs=2)
+        return reducer, clusterer
+
+
+class MiniBatchKMeansClustering(Clustering):
+    """For large libraries: no UMAP, k-means on the embeddings directly; every complaint gets a topic."""
+
+    name, has_outliers = "kmeans", False
+
+    def __init__(self, n_topics: int | None = None) -> None:
+        self.n_topics = n_topics
+
+    def build(self, n_docs: int, min_topic_size: int, seed: int):
+        from bertopic.dimensionality import BaseDimensionalityReduction
+        from sklearn.cluster import MiniBatchKMeans
+
+        k = self.n_topics or max(2, min(200, n_docs // max(min_topic_size, 1)))
+        return BaseDimensionalityReduction(), MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3,
+                                                              batch_size=4096)
+
+
+def make_clustering(name: str, n_topics: int | None = None) -> Clustering:
+    if name == "hdbscan":
+        return UmapHdbscan()
+    if name == "kmeans":
+        return MiniBatchKMeansClustering(n_topics)
+    raise ValueError(f"unknown clustering {name!r}; use hdbscan or kmeans")

@@ -1,0 +1,136 @@
+"""Analysts' view and curation of topics: list, show, rename, merge, re-map a pain point.
+
+Curation is stored by stable topic id in its own table, so it survives refits and updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+
+from ..config import Library
+from ..errors import ComplaintsError, LibraryMissingError
+from ..store import LibraryStore, open_store
+from .taxonomy import load_taxonomy, resolve_painpoint
+
+
+class CurationError(ComplaintsError):
+    pass
+
+
+def current_version(store: LibraryStore, version: int | None = None) -> int:
+    v = version if version is not None else store.scalar("SELECT max(version) FROM model_versions")
+    if v is None:
+        raise LibraryMissingError("no topic model yet: run `complaints fit` first")
+    if not store.scalar("SELECT count(*) FROM model_versions WHERE version = ?", [int(v)]):
+        raise CurationError(f"no model version {v}")
+    return int(v)
+
+
+_VIEW = """
+SELECT t.topic_id, coalesce(c.label, t.label) AS label, t.label AS auto_label, t.painpoint, t.painpoint_score,
+       t.size, t.keywords, t.keywords_diverse, t.examples, t.lineage, t.first_version, t.status, t.version
+FROM topics t LEFT JOIN curation c USING (topic_id)
+WHERE t.version = ? {extra}
+ORDER BY t.status = 'active' DESC, t.size DESC, t.topic_id
+"""
+
+
+def topics_frame(store: LibraryStore, version: int | None = None, lexicons: str | None = None,
+                 include_merged: bool = False) -> pd.DataFrame:
+    v = current_version(store, version)
+    df = store.query(_VIEW.format(extra="" if include_merged else "AND t.status <> 'merged'"), [v])
+    tax = {p.key: p for p in load_taxonomy(lexicons)}
+    df["painpoint_name"] = [tax[p].name if p in tax else p for p in df["painpoint"]]
+    df["department"] = [tax[p].department if p in tax else "" for p in df["painpoint"]]
+    for col in ("keywords", "keywords_diverse", "examples", "lineage"):
+        df[col] = [json.loads(x) if x else [] for x in df[col]]
+    df["keywords"] = [[w for w, _ in kws] for kws in df["keywords"]]
+    return df
+
+
+def list_topics(library: Library, version: int | None = None, lexicons: str | None = None) -> list[dict]:
+    with open_store(library) as s:
+        df = topics_frame(s, version, lexicons)
+    cols = ["topic_id", "label", "painpoint", "painpoint_name", "department", "size", "keywords", "first_version",
+            "status", "version"]
+    return df[cols].to_dict("records")
+
+
+def show_topic(library: Library, topic_id: int, version: int | None = None, lexicons: str | None = None) -> dict:
+    with open_store(library) as s:
+        df = topics_frame(s, version, lexicons, include_merged=True)
+        row = df[df["topic_id"] == topic_id]
+        if row.empty:
+            raise CurationError(f"topic {topic_id} is not in model version {current_version(s, version)}; "
+                                "see `complaints topics list`")
+        rec = row.iloc[0].to_dict()
+        ex = s.query("SELECT complaint_id, received_at, channel, text FROM complaints WHERE complaint_id IN "
+                     f"(SELECT unnest(?::VARCHAR[]))", [rec["examples"]])
+        order = {cid: i for i, cid in enumerate(rec["examples"])}
+        ex = ex.assign(_o=ex["complaint_id"].map(order)).sort_values("_o").drop(columns="_o")
+        rec["examples"] = [{"complaint_id": c, "received_at": None if pd.isna(d) else str(d), "channel": ch,
+                            "text": t} for c, d, ch, t in ex.itertuples(index=False, name=None)]
+        merged = s.query("SELECT topic_id FROM curation WHERE merged_into = ?", [topic_id])["topic_id"].tolist()
+        rec["merged_from"] = [int(x) for x in merged]
+    return {k: (int(v) if hasattr(v, "item") and isinstance(v.item(), int) else v) for k, v in rec.items()}
+
+
+def _touch(store: LibraryStore, topic_id: int, **fields) -> None:
+    if not store.scalar("SELECT count(*) FROM curation WHERE topic_id = ?", [topic_id]):
+        store.execute("INSERT INTO curation (topic_id) VALUES (?)", [topic_id])
+    for k, v in fields.items():
+        store.execute(f"UPDATE curation SET {k} = ?, updated_at = ? WHERE topic_id = ?", [v, dt.datetime.now(), topic_id])
+
+
+def _require(store: LibraryStore, version: int, topic_id: int) -> None:
+    if not store.scalar("SELECT count(*) FROM topics WHERE version = ? AND topic_id = ? AND status <> 'merged'",
+                        [version, topic_id]):
+        raise CurationError(f"topic {topic_id} is not an active topic of model version {version}; "
+                            "see `complaints topics list`")
+
+
+def rename_topic(library: Library, topic_id: int, label: str) -> None:
+    label = label.strip()
+    if not label:
+        raise CurationError("a topic label cannot be empty")
+    with open_store(library, write=True) as s, s.transaction():
+        _require(s, current_version(s), topic_id)
+        _touch(s, topic_id, label=label)
+
+
+def set_painpoint(library: Library, topic_id: int, painpoint: str, lexicons: str | None = None) -> str:
+    p = resolve_painpoint(load_taxonomy(lexicons), painpoint)
+    with open_store(library, write=True) as s, s.transaction():
+        v = current_version(s)
+        _require(s, v, topic_id)
+        _touch(s, topic_id, painpoint=p.key)
+        s.execute("UPDATE topics SET painpoint = ? WHERE version = ? AND topic_id = ?", [p.key, v, topic_id])
+        s.execute("UPDATE assignments SET painpoint = ? WHERE version = ? AND topic_id = ?", [p.key, v, topic_id])
+    return p.key
+
+
+def merge_topics(library: Library, target: int, sources: list[int]) -> int:
+    """Fold `sources` into `target` in the current version; later versions follow the merge."""
+    sources = [s for s in dict.fromkeys(sources) if s != target]
+    if not sources:
+        raise CurationError("name at least one other topic to merge into the first")
+    with open_store(library, write=True) as s, s.transaction():
+        v = current_version(s)
+        for t in [target, *sources]:
+            _require(s, v, t)
+        for src in sources:
+            _touch(s, src, merged_into=target)
+        ids = ",".join(str(int(x)) for x in sources)
+        pain = s.scalar("SELECT painpoint FROM topics WHERE version = ? AND topic_id = ?", [v, target])
+        s.execute(f"UPDATE assignments SET topic_id = ?, painpoint = ? WHERE version = ? AND topic_id IN ({ids})",
+                  [target, pain, v])
+        size = s.scalar("SELECT count(*) FROM assignments WHERE version = ? AND topic_id = ?", [v, target])
+        s.execute("UPDATE topics SET size = ? WHERE version = ? AND topic_id = ?", [size, v, target])
+        s.execute(f"UPDATE topics SET status = 'merged', size = 0 WHERE version = ? AND topic_id IN ({ids})", [v])
+        lin = json.loads(s.scalar("SELECT lineage FROM topics WHERE version = ? AND topic_id = ?", [v, target]) or "[]")
+        lin += [{"topic_id": int(x), "merged": True} for x in sources]
+        s.execute("UPDATE topics SET lineage = ? WHERE version = ? AND topic_id = ?", [json.dumps(lin), v, target])
+        return int(size)

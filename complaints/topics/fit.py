@@ -1,0 +1,255 @@
+"""`complaints fit`: embed the library's complaints, fit topics, map pain points, version the result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..config import Library
+from ..errors import ComplaintsError, LibraryBusyError
+from ..lock import library_lock
+from ..store import LibraryStore, open_store
+from .model import OUTLIER, TopicModel
+from .stable_ids import assign_stable_ids
+from .taxonomy import OTHER, PainPointMapper, load_taxonomy
+
+MIN_DOCS = 50
+
+
+class FitError(ComplaintsError):
+    pass
+
+
+@dataclass
+class FitResult:
+    version: int
+    kind: str
+    n_docs: int
+    n_topics: int
+    outlier_share: float
+    embedder: str
+    embedder_id: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    new_topic_ids: list[int] = field(default_factory=list)
+    carried_topic_ids: list[int] = field(default_factory=list)
+    skipped_no_content: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def fit_lock(library: Library):
+    """Fits and updates exclude each other; waiting makes no sense, so fail at once."""
+    return library_lock(library.root / ".fit.lock", exclusive=True, wait_s=0)
+
+
+def latest_version(store: LibraryStore) -> int | None:
+    v = store.scalar("SELECT max(version) FROM model_versions")
+    return None if v is None else int(v)
+
+
+def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str | None):
+    """Reuse the library's fitted embedder for this spec (so cached vectors stay valid); fit one once."""
+    from ..embed import load_embedder, make_embedder
+
+    home = library.models_dir / "embedders" / spec.replace("/", "_").replace(":", "_")
+    if (home / "embedder.json").exists():
+        emb = load_embedder(home)
+        fresh = make_embedder(spec, lexicons=lexicons) if lexicons else make_embedder(spec)
+        if getattr(emb, "lexicon_fingerprint", None) == getattr(fresh, "lexicon_fingerprint", None):
+            return emb
+    emb = make_embedder(spec, lexicons=lexicons) if lexicons else make_embedder(spec)
+    emb.fit(texts)
+    tmp = home.with_name(home.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    emb.save(tmp)
+    shutil.rmtree(home, ignore_errors=True)
+    os.replace(tmp, home)
+    return emb
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _check_corpus(texts: list[str], tokens: list[list[str]]) -> np.ndarray:
+    usable = np.array([any(_HAN.search(w) for w in t) for t in tokens], dtype=bool)
+    if len(texts) < MIN_DOCS:
+        raise FitError(f"too few complaints to fit topics: the library holds {len(texts)}, need at least "
+                       f"{MIN_DOCS}. Ingest more with: complaints ingest complaints FILE")
+    if usable.sum() < MIN_DOCS:
+        raise FitError(f"only {int(usable.sum())} of {len(texts)} complaints contain Chinese words after "
+                       f"cleaning (the rest are empty, punctuation, numbers or non-Chinese); need at least {MIN_DOCS}")
+    return usable
+
+
+def fit_library(library: Library, embedder: str = "lexical", clustering: str = "hdbscan",
+                min_topic_size: int | None = None, n_topics: int | None = None, seed: int = 42,
+                lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> FitResult:
+    """Fit a new model version on every complaint in the library."""
+    import time
+
+    from ..embed import embed_with_cache
+    from ..segment import Segmenter
+
+    step = progress or (lambda *a: None)
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    try:
+        lock = fit_lock(library)
+        lock.__enter__()
+    except LibraryBusyError:
+        raise FitError(f"another fit or update is already running on {library.root}; "
+                       "wait for it to finish (earlier versions are untouched)") from None
+    try:
+        with open_store(library) as store:
+            docs = store.query("SELECT complaint_id, text FROM complaints ORDER BY complaint_id")
+            prev = latest_version(store)
+        ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
+        seg = Segmenter(lexicons)
+        step("segment", 0, len(texts))
+        tokens = [seg.cut(t) for t in texts]
+        usable = _check_corpus(texts, tokens)
+        fit_ids = [i for i, u in zip(ids, usable) if u]
+        fit_texts = [t for t, u in zip(texts, usable) if u]
+        times["segment"] = time.perf_counter() - t0
+
+        t = time.perf_counter()
+        emb = _embedder_for(library, embedder, fit_texts, lexicons)
+        with open_store(library, write=True) as store:
+            with store.transaction():
+                vectors = embed_with_cache(emb, fit_texts, store,
+                                           progress=lambda d: step("embed", d, len(fit_texts)))
+        times["embed"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        step("cluster", 0, 1)
+        model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
+                           lexicons=lexicons).fit(fit_texts, vectors, embedder=emb)
+        times["topics"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        taxonomy = load_taxonomy(lexicons)
+        mapper = PainPointMapper(taxonomy).fit(emb)
+        raw = model.topics_
+        pains = dict(zip(raw, mapper.predict([model.keywords_[r] for r in raw],
+                                             np.stack([model.centroids_[r] for r in raw]) if raw else
+                                             np.zeros((0, vectors.shape[1]))))) if raw else {}
+        with open_store(library, write=True) as store:
+            with store.transaction():
+                version = (latest_version(store) or 0) + 1
+                mapping, lineage, first_seen = assign_stable_ids(store, prev, fit_ids, model.labels_, raw)
+                artifact = _write_artifacts(library, version, model, emb, mapping, pains, fit_ids)
+                try:
+                    _write_version(store, version, "fit", prev, embedder, emb, clustering, model, mapping,
+                                   lineage, first_seen, pains, fit_ids, ids, usable, artifact, seed)
+                except BaseException:
+                    shutil.rmtree(artifact, ignore_errors=True)
+                    raise
+        times["store"] = time.perf_counter() - t
+        times["total"] = time.perf_counter() - t0
+        stable = sorted(set(mapping.values()))
+        carried = sorted(set(first_seen) & set(stable))
+        return FitResult(version=version, kind="fit", n_docs=len(ids), n_topics=len(stable),
+                         outlier_share=model.outlier_share_, embedder=embedder, embedder_id=emb.id,
+                         seconds={k: round(v, 2) for k, v in times.items()},
+                         new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
+                         skipped_no_content=int((~usable).sum()))
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def auto_label(keywords: list[tuple[str, float]]) -> str:
+    return "·".join(w for w, _ in keywords[:3]) or "(无关键词)"
+
+
+def _write_artifacts(library: Library, version: int, model: TopicModel, emb, mapping: dict[int, int],
+                     pains: dict[int, tuple[str, float]], fit_ids: list[str]) -> Path:
+    """Safe formats only: JSON, npz and BERTopic's safetensors. No pickle anywhere."""
+    folder = library.models_dir / f"v{version}"
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    emb.save(tmp / "embedder")
+    stable = sorted(set(mapping.values()))
+    cents = []
+    for s in stable:
+        raws = [r for r, v in mapping.items() if v == s]
+        w = np.array([model.sizes_[r] for r in raws], dtype=np.float32)
+        c = (np.stack([model.centroids_[r] for r in raws]) * w[:, None]).sum(0)
+        cents.append(c / (np.linalg.norm(c) or 1))
+    np.savez(tmp / "centroids.npz", topic_ids=np.array(stable, dtype=np.int64),
+             centroids=np.stack(cents) if cents else np.zeros((0, 1), dtype=np.float32))
+    model.bertopic_.save(str(tmp / "bertopic"), serialization="safetensors", save_ctfidf=True,
+                         save_embedding_model=False)
+    (tmp / "manifest.json").write_text(json.dumps({
+        "version": version, "embedder_id": emb.id, "raw_to_stable": {str(k): v for k, v in mapping.items()},
+        "lexicons": model.lexicons, "created_at": dt.datetime.now().isoformat(timespec="seconds"),
+    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)
+    return folder
+
+
+def _write_version(store: LibraryStore, version: int, kind: str, prev: int | None, spec: str, emb,
+                   clustering: str, model: TopicModel, mapping: dict[int, int], lineage: dict, first_seen: dict,
+                   pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: Path,
+                   seed: int) -> None:
+    rows = []
+    for s in sorted(set(mapping.values())):
+        raws = sorted((r for r, v in mapping.items() if v == s), key=lambda r: -model.sizes_[r])
+        main = raws[0]
+        kw: dict[str, float] = {}
+        for r in raws:  # a curated merge can send several new topics to one id
+            for w, sc in model.keywords_[r]:
+                kw[w] = kw.get(w, 0.0) + sc * model.sizes_[r]
+        keywords = sorted(kw.items(), key=lambda x: -x[1])[: model.top_n_words] if len(raws) > 1 else \
+            model.keywords_[main]
+        examples = [fit_ids[i] for r in raws for i in model.representatives_[r]][: model.n_examples]
+        lin = [x for r in raws for x in lineage.get(r, [])]
+        rows.append({"version": version, "topic_id": s, "label": auto_label(keywords),
+                     "keywords": json.dumps(keywords, ensure_ascii=False),
+                     "keywords_diverse": json.dumps(model.keywords_diverse_[main], ensure_ascii=False),
+                     "painpoint": pains[main][0], "painpoint_score": round(pains[main][1], 4),
+                     "size": sum(model.sizes_[r] for r in raws), "examples": json.dumps(examples),
+                     "lineage": json.dumps(lin), "first_version": first_seen.get(s, version), "status": "active"})
+    topics = pd.DataFrame(rows, columns=["version", "topic_id", "label", "keywords", "keywords_diverse", "painpoint",
+                                         "painpoint_score", "size", "examples", "lineage", "first_version", "status"])
+    store.append("topics", topics)
+    pain_of = {s: p for s, p in zip(topics["topic_id"], topics["painpoint"])}
+    stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in model.labels_], dtype=np.int64)
+    assign = pd.DataFrame({"version": version, "complaint_id": fit_ids, "topic_id": stable_labels,
+                           "painpoint": [pain_of.get(int(s), OTHER) for s in stable_labels],
+                           "confidence": model.confidence_.astype(float), "method": model.method_})
+    skipped = [i for i, u in zip(all_ids, usable) if not u]
+    if skipped:
+        assign = pd.concat([assign, pd.DataFrame({"version": version, "complaint_id": skipped, "topic_id": OUTLIER,
+                                                  "painpoint": OTHER, "confidence": 0.0,
+                                                  "method": "no_content"})], ignore_index=True)
+    store.append("assignments", assign)
+    store.append("model_versions", pd.DataFrame([{
+        "version": version, "created_at": dt.datetime.now(), "kind": kind, "parent_version": prev,
+        "embedder": spec, "embedder_id": emb.id, "clustering": clustering, "n_docs": len(all_ids),
+        "n_topics": len(topics), "outlier_share": model.outlier_share_,
+        "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics}),
+        "artifact_dir": str(artifact)}]))
+    # Curation is keyed by stable id and applies to the new version as well.
+    apply_curation(store, version)
+
+
+def apply_curation(store: LibraryStore, version: int) -> None:
+    """Re-apply analysts' painpoint overrides to a version's topics and assignments."""
+    store.execute("""UPDATE topics SET painpoint = c.painpoint FROM curation c
+                     WHERE topics.version = ? AND topics.topic_id = c.topic_id AND c.painpoint IS NOT NULL""",
+                  [version])
+    store.execute("""UPDATE assignments SET painpoint = t.painpoint FROM topics t
+                     WHERE assignments.version = ? AND t.version = ? AND assignments.topic_id = t.topic_id""",
+                  [version, version])

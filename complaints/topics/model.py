@@ -1,0 +1,126 @@
+"""TopicModel: BERTopic configured for Chinese complaints, behind scikit-learn's estimator contract."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .cluster import make_clustering
+from .vectorizer import ChineseTokenizer, make_vectorizer
+
+OUTLIER = -1
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.where(n == 0, 1, n)
+
+
+class TopicModel:
+    """Fit BERTopic on pre-computed embeddings with a jieba vectorizer and outlier reduction.
+
+    Learned attributes (after `fit`): `labels_` (raw topic per document, -1 = outlier),
+    `topics_` (raw topic ids), `keywords_`, `keywords_diverse_`, `centroids_`, `sizes_`,
+    `representatives_`, `confidence_`, `method_`, `bertopic_`.
+    """
+
+    def __init__(self, clustering: str = "hdbscan", min_topic_size: int | None = None, n_topics: int | None = None,
+                 top_n_words: int = 10, n_examples: int = 5, reduce_outliers: bool = True,
+                 outlier_threshold: float = 0.0, seed: int = 42, lexicons: str | None = None) -> None:
+        self.clustering = clustering
+        self.min_topic_size = min_topic_size
+        self.n_topics = n_topics
+        self.top_n_words = top_n_words
+        self.n_examples = n_examples
+        self.reduce_outliers = reduce_outliers
+        self.outlier_threshold = outlier_threshold
+        self.seed = seed
+        self.lexicons = lexicons
+
+    def _min_topic_size(self, n: int) -> int:
+        # Enough complaints per topic for an analyst to act on; scales with the library.
+        return self.min_topic_size or int(max(10, min(200, round(n / 400))))
+
+    def fit(self, texts: Sequence[str], embeddings: np.ndarray, embedder=None) -> "TopicModel":
+        import logging
+
+        from bertopic import BERTopic
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+
+        texts = list(texts)
+        n = len(texts)
+        embeddings = _unit(np.asarray(embeddings, dtype=np.float32))
+        np.random.seed(self.seed)
+        mts = self._min_topic_size(n)
+        strategy = make_clustering(self.clustering, self.n_topics)
+        reducer, clusterer = strategy.build(n, mts, self.seed)
+        self.tokenizer_ = ChineseTokenizer(self.lexicons)
+        vectorizer = make_vectorizer(self.tokenizer_, min_df=2 if n >= 200 else 1)
+        model = BERTopic(language="multilingual", embedding_model=None, umap_model=reducer,
+                         hdbscan_model=clusterer, vectorizer_model=vectorizer,
+                         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+                         top_n_words=max(30, self.top_n_words), min_topic_size=mts,
+                         calculate_probabilities=False, verbose=False)
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)  # BERTopic() resets it to WARNING
+        initial, _ = model.fit_transform(texts, embeddings=embeddings)
+        initial = np.asarray(initial)
+        labels = initial.copy()
+        if self.reduce_outliers and (labels == OUTLIER).any() and (labels != OUTLIER).any():
+            labels = np.asarray(model.reduce_outliers(texts, labels.tolist(), strategy="embeddings",
+                                                      embeddings=embeddings, threshold=self.outlier_threshold))
+            # update_topics silently falls back to an English CountVectorizer unless given ours
+            model.update_topics(texts, topics=labels.tolist(), top_n_words=max(30, self.top_n_words),
+                                vectorizer_model=vectorizer,
+                                ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True))
+        self.bertopic_ = model
+        self.initial_labels_ = initial
+        self.labels_ = labels
+        self.min_topic_size_ = mts
+        self._describe(texts, embeddings, embedder)
+        return self
+
+    def _describe(self, texts: list[str], embeddings: np.ndarray, embedder) -> None:
+        labels = self.labels_
+        self.topics_ = sorted(int(t) for t in set(labels.tolist()) if t != OUTLIER)
+        self.sizes_ = {t: int((labels == t).sum()) for t in self.topics_}
+        self.centroids_ = {t: _unit(embeddings[labels == t].mean(axis=0)) for t in self.topics_}
+        self.keywords_, self.keywords_diverse_, self.representatives_ = {}, {}, {}
+        for t in self.topics_:
+            words = [(w, float(s)) for w, s in (self.bertopic_.get_topic(t) or []) if w]
+            self.keywords_[t] = words[: self.top_n_words]
+            self.keywords_diverse_[t] = self._diverse(words, self.centroids_[t], embedder)
+        conf = np.zeros(len(labels), dtype=np.float32)
+        method = np.where(labels == OUTLIER, "outlier",
+                          np.where(self.initial_labels_ == OUTLIER, "outlier_reduction", "cluster")).astype(object)
+        for t in self.topics_:
+            idx = np.flatnonzero(labels == t)
+            sims = embeddings[idx] @ self.centroids_[t]
+            conf[idx] = np.clip(sims, 0, 1)
+            order = idx[np.argsort(-sims)]
+            picked, seen = [], set()
+            for i in order:
+                if texts[i] not in seen:
+                    picked.append(int(i))
+                    seen.add(texts[i])
+                if len(picked) == self.n_examples:
+                    break
+            self.representatives_[t] = picked
+        self.confidence_ = conf
+        self.method_ = method
+
+    def _diverse(self, words: list[tuple[str, float]], centroid: np.ndarray, embedder, top_n: int | None = None):
+        """MMR over the top c-TF-IDF words: relevant to the topic but not repeating one another."""
+        top_n = top_n or self.top_n_words
+        if embedder is None or len(words) <= top_n:
+            return [w for w, _ in words[:top_n]]
+        from bertopic.representation._mmr import mmr
+
+        cand = [w for w, _ in words]
+        vecs = np.asarray(embedder.transform(cand), dtype=np.float32)
+        return mmr(centroid.reshape(1, -1), vecs, cand, top_n=top_n, diversity=0.3)
+
+    @property
+    def outlier_share_(self) -> float:
+        return float((self.labels_ == OUTLIER).mean()) if len(self.labels_) else 0.0

@@ -1,0 +1,42 @@
+"""The Chinese vectorizer BERTopic's c-TF-IDF runs on.
+
+`CountVectorizer(tokenizer=...)` ignores `token_pattern`, so the tokenizer itself must drop
+punctuation, whitespace, numbers, placeholders and stopwords — the Segmenter does — while
+keeping one-character domain words (卡, 网, 费, 慢) that the default pattern would lose.
+"""
+
+from __future__ import annotations
+
+from sklearn.feature_extraction.text import CountVectorizer
+
+from ..segment import Segmenter
+
+
+class ChineseTokenizer:
+    """A named callable (not a lambda) so it can be reattached to a reloaded model by reference."""
+
+    def __init__(self, lexicons: str | None = None) -> None:
+        self.lexicons = lexicons
+        self._seg: Segmenter | None = None
+
+    @property
+    def segmenter(self) -> Segmenter:
+        if self._seg is None:
+            self._seg = Segmenter(self.lexicons)
+        return self._seg
+
+    def __call__(self, text: str) -> list[str]:
+        return self.segmenter.cut(text)
+
+
+def make_vectorizer(tokenizer: ChineseTokenizer, min_df: int = 2, max_df: float = 1.0,
+                    ngram_range: tuple[int, int] = (1, 1)) -> CountVectorizer:
+    return CountVectorizer(tokenizer=tokenizer, token_pattern=None, lowercase=False, min_df=min_df,
+                           max_df=max_df, ngram_range=ngram_range)
+
+
+def reattach_tokenizer(topic_model, tokenizer: ChineseTokenizer) -> None:
+    """safetensors/JSON serialisation keeps the vectorizer's vocabulary but drops its tokenizer."""
+    topic_model.vectorizer_model.tokenizer = tokenizer
+    topic_model.vectorizer_model.token_pattern = None
+    topic_model.vectorizer_model.lowercase = False
