@@ -28,6 +28,7 @@ test: setup
 bench: setup
 	$(PY) bench/ingest_bench.py
 	$(PY) bench/segment_bench.py
+	$(PY) bench/embed_bench.py --n 2000
 
 clean:
 	rm -rf $(VENV) complaint-library demo
