@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.table import Table
 
 from .config import Library
 from .demo_data import generate
 from .ingest import ingest_file
 from .stats import library_stats
+from .topics.curate import list_topics
+from .topics.fit import fit_library
 
 # (kind, file) in the order a real operator would load them.
 DEMO_FILES = [("customers", "customers.csv"), ("complaints", "complaints.csv"),
@@ -37,4 +40,13 @@ def run_demo(out_dir: str | Path, library: Library, n_customers: int = 20000, se
                   f"({stats['repeat_complaints']:,} repeats, {stats['undated_complaints']:,} undated), "
                   f"{stats['customers']:,} customers, {stats['port_events']:,} port events, "
                   f"{stats['rejects']:,} rejected rows", highlight=False)
-    return {"generated": summary, "ingest": [r.to_dict() for r in results], "stats": stats}
+    with console.status("fitting pain-point topics (lexical embeddings, UMAP + HDBSCAN) …"):
+        fitted = fit_library(library, embedder="lexical")
+    console.print(f"model version {fitted.version}: {fitted.n_topics} topics, "
+                  f"{fitted.outlier_share:.1%} unassigned, {fitted.seconds['total']:.0f}s", highlight=False)
+    table = Table("id", "label", "pain point", "size", "keywords", title="largest topics")
+    for t in list_topics(library)[:12]:
+        table.add_row(str(t["topic_id"]), t["label"], t["painpoint_name"], f"{t['size']:,}", " ".join(t["keywords"][:6]))
+    console.print(table)
+    return {"generated": summary, "ingest": [r.to_dict() for r in results], "stats": stats,
+            "fit": fitted.to_dict()}
