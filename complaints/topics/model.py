@@ -40,7 +40,7 @@ class TopicModel:
 
     def _min_topic_size(self, n: int) -> int:
         # Enough complaints per topic for an analyst to act on; scales with the library.
-        return self.min_topic_size or int(max(10, min(200, round(n / 400))))
+        return self.min_topic_size or int(max(15, min(500, round(n / 150))))
 
     def fit(self, texts: Sequence[str], embeddings: np.ndarray, embedder=None) -> "TopicModel":
         import logging
@@ -66,6 +66,18 @@ class TopicModel:
         logging.getLogger("BERTopic").setLevel(logging.ERROR)  # BERTopic() resets it to WARNING
         initial, _ = model.fit_transform(texts, embeddings=embeddings)
         initial = np.asarray(initial)
+        if not (initial != OUTLIER).any():
+            # Density clustering found nothing (small or uniform library): fall back to k-means
+            # rather than leave every complaint unassigned.
+            reducer, clusterer = make_clustering("kmeans", max(2, n // mts)).build(n, mts, self.seed)
+            model = BERTopic(language="multilingual", embedding_model=None, umap_model=reducer,
+                             hdbscan_model=clusterer, vectorizer_model=vectorizer,
+                             ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+                             top_n_words=max(30, self.top_n_words), min_topic_size=mts, verbose=False)
+            initial = np.asarray(model.fit_transform(texts, embeddings=embeddings)[0])
+            self.clustering_used_ = "kmeans"
+        else:
+            self.clustering_used_ = self.clustering
         labels = initial.copy()
         if self.reduce_outliers and (labels == OUTLIER).any() and (labels != OUTLIER).any():
             labels = np.asarray(model.reduce_outliers(texts, labels.tolist(), strategy="embeddings",

@@ -54,13 +54,15 @@ def resolve_painpoint(taxonomy: list[PainPoint], name_or_key: str) -> PainPoint:
 
 
 class PainPointMapper:
-    """Score each topic against each pain point from two zero-shot signals:
-    how much of the topic's keyword weight falls on the pain point's seed words, and the
-    cosine between the topic centroid and the embedded description. No labels needed."""
+    """Score each topic against each pain point from three zero-shot signals: the share of the
+    topic's complaints that use one of the pain point's seed words, how much of the topic's
+    keyword weight falls on seed words, and the cosine between the topic centroid and the
+    embedded description. No labels needed."""
 
-    def __init__(self, taxonomy: list[PainPoint], seed_weight: float = 0.6, min_score: float = 0.08) -> None:
+    def __init__(self, taxonomy: list[PainPoint], weights: tuple[float, float, float] = (0.5, 0.3, 0.2),
+                 min_score: float = 0.08) -> None:
         self.taxonomy = taxonomy
-        self.seed_weight = seed_weight
+        self.weights = weights
         self.min_score = min_score
 
     def fit(self, embedder) -> "PainPointMapper":
@@ -78,12 +80,29 @@ class PainPointMapper:
                 out[i, j] = sum(max(w, 0.0) for word, w in kws if word in seeds) / total
         return out
 
-    def score(self, keywords: list[list[tuple[str, float]]], centroids: np.ndarray) -> np.ndarray:
-        emb = np.clip(np.asarray(centroids, dtype=np.float32) @ self.prompt_vectors_.T, 0, 1)
-        return self.seed_weight * self.seed_scores(keywords) + (1 - self.seed_weight) * emb
+    def coverage(self, docs_tokens: list[list[list[str]]]) -> np.ndarray:
+        """Per topic, the share of its complaints mentioning any seed word of each pain point."""
+        out = np.zeros((len(docs_tokens), len(self.taxonomy)), dtype=np.float32)
+        seeds = [set(p.seeds) for p in self.taxonomy]
+        for i, docs in enumerate(docs_tokens):
+            if not docs:
+                continue
+            for j, sd in enumerate(seeds):
+                out[i, j] = sum(1 for toks in docs if sd.intersection(toks)) / len(docs) if sd else 0.0
+        return out
 
-    def predict(self, keywords: list[list[tuple[str, float]]], centroids: np.ndarray) -> list[tuple[str, float]]:
-        scores = self.score(keywords, centroids)
+    def score(self, keywords: list[list[tuple[str, float]]], centroids: np.ndarray,
+              docs_tokens: list[list[list[str]]] | None = None) -> np.ndarray:
+        emb = np.clip(np.asarray(centroids, dtype=np.float32) @ self.prompt_vectors_.T, 0, 1)
+        wc, wk, we = self.weights
+        if docs_tokens is None:  # no documents at hand: split the coverage weight over the rest
+            wk, we = wk + wc * wk / (wk + we), we + wc * we / (wk + we)
+            return wk * self.seed_scores(keywords) + we * emb
+        return wc * self.coverage(docs_tokens) + wk * self.seed_scores(keywords) + we * emb
+
+    def predict(self, keywords: list[list[tuple[str, float]]], centroids: np.ndarray,
+                docs_tokens: list[list[list[str]]] | None = None) -> list[tuple[str, float]]:
+        scores = self.score(keywords, centroids, docs_tokens)
         other = self.keys_.index(OTHER)
         scores[:, other] = self.min_score  # "other" wins only when nothing else reaches the floor
         best = scores.argmax(axis=1)
