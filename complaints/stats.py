@@ -34,6 +34,10 @@ def library_stats(library: Library) -> dict:
             "batches": int(one("SELECT count(*) FROM batches")),
             "rejects": int(one("SELECT count(*) FROM rejects")),
             "rejects_by_column": rejects,
+            "model_versions": int(one("SELECT count(*) FROM model_versions")),
+            "latest_model_version": one("SELECT max(version) FROM model_versions"),
+            "topics_in_latest_version": int(one("SELECT count(*) FROM topics WHERE status <> 'merged' AND version = "
+                                                "(SELECT max(version) FROM model_versions)")),
             "complaints_by_channel": by("channel"),
             "complaints_by_region": by("region"),
         }
