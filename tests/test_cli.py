@@ -15,7 +15,9 @@ def run(*args, **kw):
 
 
 @pytest.mark.parametrize("cmd", [[], ["ingest"], ["ingest", "complaints"], ["ingest", "customers"], ["ingest", "ports"],
-                                 ["segment"], ["stats"], ["rejects"], ["demo"]])
+                                 ["segment"], ["stats"], ["rejects"], ["demo"], ["fit"], ["topics"],
+                                 ["topics", "list"], ["topics", "show"], ["topics", "rename"], ["topics", "merge"],
+                                 ["topics", "painpoint"], ["export"]])
 def test_every_command_has_help_with_an_example(cmd):
     res = run(*cmd, "--help")
     assert res.exit_code == 0
