@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from .mask import mask_pii
 
-_TAG = re.compile(r"<[^<>\n]{0,200}>")
+_TAG = re.compile(r"</?[A-Za-z!][^<>\n]{0,200}>")  # real tags only: never our <手机号> placeholders
 _SPACE = re.compile(r"\s+")
 # Emoji, pictographs, dingbats, variation selectors and zero-width joiners: noise for topics.
 _EMOJI = re.compile(

@@ -46,3 +46,13 @@ def test_unmasked_text_never_survives_normalize():
     out = normalize_text(raw)
     for secret in ("13812345678", "330102199001011234", "a@b.cn"):
         assert secret not in out
+
+
+@pytest.mark.parametrize("raw", [
+    "联系电话13812345678，邮箱a@b.cn<br>宽带&nbsp;断网",
+    "我們這個網絡訊號太差了😡 ５Ｇ套餐 身份证330102199001011234",
+])
+def test_normalize_is_idempotent_and_keeps_placeholders(raw):
+    once = normalize_text(raw)
+    assert normalize_text(once) == once
+    assert "<" in once  # a placeholder survived the second pass
