@@ -23,3 +23,21 @@ def table(header: list[str], rows: list[list]) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
     return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in cells[1:]])
+
+
+def shopping_sample(n: int):
+    """The stratified sample of real shopping reviews every quality bench uses: (texts, cat array)."""
+    from pathlib import Path
+
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    from complaints.normalize import normalize_text
+
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+    shop = pd.read_csv(shared / "online_shopping_10_cats.csv", dtype=str).dropna(subset=["review"])
+    shop["text"] = [normalize_text(t) for t in shop["review"]]
+    shop = shop[shop["text"].str.len() > 0]
+    if n < len(shop):
+        shop, _ = train_test_split(shop, train_size=n, stratify=shop["cat"], random_state=0)
+    return shop["text"].tolist(), shop["cat"].to_numpy()

@@ -29,10 +29,9 @@ from pathlib import Path
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import machine, peak_rss_mb, table  # noqa: E402
+from bench._common import machine, peak_rss_mb, shopping_sample, table  # noqa: E402
 from complaints.normalize import normalize_text  # noqa: E402
 from complaints.supervised import (  # noqa: E402
     ComplaintClassifier,
@@ -41,7 +40,6 @@ from complaints.supervised import (  # noqa: E402
     format_report,
 )
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "out"
 TARGET = 0.90
 
@@ -65,14 +63,8 @@ CONFIGS: list[tuple[str, dict]] = [
 
 
 def sample(n: int) -> tuple[list[str], list[str]]:
-    from sklearn.model_selection import train_test_split
-
-    shop = pd.read_csv(SHARED / "online_shopping_10_cats.csv", dtype=str).dropna(subset=["review"])
-    shop["text"] = [normalize_text(t) for t in shop["review"]]
-    shop = shop[shop["text"].str.len() > 0]
-    if n < len(shop):
-        shop, _ = train_test_split(shop, train_size=n, stratify=shop["cat"], random_state=0)
-    return shop["text"].tolist(), shop["cat"].tolist()
+    texts, cats = shopping_sample(n)
+    return texts, cats.tolist()
 
 
 class CachedE5:

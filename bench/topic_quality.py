@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import machine, peak_rss_mb, table  # noqa: E402
+from bench._common import machine, peak_rss_mb, shopping_sample, table  # noqa: E402
 from bench.embed_bench import cached_neural, combine, e5  # noqa: E402
 from complaints.embed import LexicalEmbedder  # noqa: E402
 from complaints.lexicons import Lexicons  # noqa: E402
@@ -35,14 +35,7 @@ _BAD = re.compile(r"^(?:[\W_]+|\d|<[^>]*>)$")
 
 
 def shopping(n: int) -> tuple[list[str], np.ndarray]:
-    from sklearn.model_selection import train_test_split
-
-    shop = pd.read_csv(SHARED / "online_shopping_10_cats.csv", dtype=str).dropna(subset=["review"])
-    shop["text"] = [normalize_text(t) for t in shop["review"]]
-    shop = shop[shop["text"].str.len() > 0]
-    if n < len(shop):
-        shop, _ = train_test_split(shop, train_size=n, stratify=shop["cat"], random_state=0)
-    return shop["text"].tolist(), shop["cat"].to_numpy()
+    return shopping_sample(n)
 
 
 def weibo() -> tuple[list[str], np.ndarray]:
