@@ -34,6 +34,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from .artifacts import check_lexicons, read_json_spec
 from .errors import ComplaintsError
 from .normalize import normalize_text
 from .segment import Segmenter
@@ -556,13 +557,7 @@ class ComplaintClassifier:
         drift; that warns, or raises with ``strict``.
         """
         folder = Path(folder)
-        path = folder / SPEC_FILE
-        if not path.exists():
-            raise ClassifierError(f"{folder} holds no saved classifier (no {SPEC_FILE})")
-        try:
-            spec = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise ClassifierError(f"{path} is not valid JSON: {e}") from None
+        path, spec = read_json_spec(folder, SPEC_FILE, "classifier", ClassifierError)
         if spec.get("kind") != KIND or spec.get("format") != FORMAT:
             raise ClassifierError(f"{path}: not a complaint classifier of format {FORMAT} "
                                   f"(kind {spec.get('kind')!r}, format {spec.get('format')!r})")
@@ -612,12 +607,9 @@ class ComplaintClassifier:
         clf.fitted_embedder_ = spec.get("embedder_id")
         saved = spec.get("lexicon_fingerprint")
         clf.fitted_lexicons_ = saved
-        if saved and clf.word_ngrams is not None and saved != clf.segmenter.id:
-            msg = (f"{folder}: fitted with lexicons {saved}, now segmenting with {clf.segmenter.id}; "
-                   "predictions may drift until the classifier is retrained")
-            if strict:
-                raise ClassifierError(msg)
-            warnings.warn(msg, stacklevel=2)
+        if clf.word_ngrams is not None:
+            check_lexicons(folder, saved, clf.segmenter.id, "predictions may drift until the classifier is retrained",
+                           strict, ClassifierError)
         return clf
 
 

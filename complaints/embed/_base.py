@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..artifacts import read_json_spec
 from ..errors import ComplaintsError
 
 Progress = Callable[[int], None]
@@ -103,13 +104,7 @@ def write_spec(folder: Path, kind: str, params: dict[str, Any], **extra: Any) ->
 
 
 def read_spec(folder: Path, expect: str | None = None) -> dict[str, Any]:
-    path = Path(folder) / SPEC_FILE
-    if not path.exists():
-        raise EmbedderError(f"{folder} holds no saved embedder (no {SPEC_FILE})")
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise EmbedderError(f"{path} is not valid JSON: {e}") from None
+    path, spec = read_json_spec(folder, SPEC_FILE, "embedder", EmbedderError)
     if spec.get("format") != FORMAT:
         raise EmbedderError(f"{path}: unsupported embedder format {spec.get('format')!r} (expected {FORMAT})")
     if expect is not None and spec.get("kind") != expect:

@@ -12,13 +12,13 @@ import json
 import multiprocessing as mp
 import os
 import sys
-import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from ..artifacts import check_lexicons
 from ..segment import Segmenter
 from ._base import (
     Embedder,
@@ -350,12 +350,8 @@ class LexicalEmbedder(Embedder):
         emb._set_components(components)
         saved = spec.get("lexicon_fingerprint")
         emb.fitted_lexicons_ = saved
-        if saved and saved != emb.segmenter_id:
-            msg = (f"{folder}: fitted with lexicons {saved}, now segmenting with {emb.segmenter_id}; "
-                   "vectors will drift until the embedder is refitted")
-            if strict:
-                raise EmbedderError(msg)
-            warnings.warn(msg, stacklevel=2)
+        check_lexicons(folder, saved, emb.segmenter_id, "vectors will drift until the embedder is refitted",
+                       strict, EmbedderError)
         return emb
 
 
