@@ -7,9 +7,10 @@ import json
 import os
 import re
 import shutil
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,18 @@ class FitResult:
 def fit_lock(library: Library):
     """Fits and updates exclude each other; waiting makes no sense, so fail at once."""
     return library_lock(library.root / ".fit.lock", exclusive=True, wait_s=0)
+
+
+@contextmanager
+def exclusive_fit(library: Library) -> Iterator[None]:
+    """Hold the fit lock, turning "already held" into a FitError; errors inside pass through."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(fit_lock(library))
+        except LibraryBusyError:
+            raise FitError(f"another fit or update is already running on {library.root}; "
+                           "wait for it to finish (earlier versions are untouched)") from None
+        yield
 
 
 def latest_version(store: LibraryStore) -> int | None:
@@ -104,13 +117,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
     step = progress or (lambda *a: None)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    try:
-        lock = fit_lock(library)
-        lock.__enter__()
-    except LibraryBusyError:
-        raise FitError(f"another fit or update is already running on {library.root}; "
-                       "wait for it to finish (earlier versions are untouched)") from None
-    try:
+    with exclusive_fit(library):
         with open_store(library) as store:
             docs = store.query("SELECT complaint_id, text FROM complaints ORDER BY complaint_id")
             prev = latest_version(store)
@@ -169,8 +176,6 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
                          skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded))
-    finally:
-        lock.__exit__(None, None, None)
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:
