@@ -13,6 +13,16 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def publish(text: str, name: str) -> None:
+    """Print a bench's report and keep a copy in bench/out/NAME (gitignored)."""
+    from pathlib import Path
+
+    print(text)
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name).write_text(text + "\n", encoding="utf-8")
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

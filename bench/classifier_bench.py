@@ -31,7 +31,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import machine, peak_rss_mb, shopping_sample, table  # noqa: E402
+from bench._common import machine, peak_rss_mb, publish, shopping_sample, table  # noqa: E402
 from complaints.normalize import normalize_text  # noqa: E402
 from complaints.supervised import (  # noqa: E402
     ComplaintClassifier,
@@ -166,10 +166,7 @@ def main() -> None:
         format_report(d), "", "### Default confusion matrix (rows = true category)", "", format_confusion(d),
     ]
     del loaded
-    text = "\n".join(lines)
-    print(text)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "classifier_bench.md").write_text(text + "\n", encoding="utf-8")
+    publish("\n".join(lines), "classifier_bench.md")
 
 
 if __name__ == "__main__":

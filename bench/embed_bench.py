@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import machine, peak_rss_mb, table  # noqa: E402
+from bench._common import machine, peak_rss_mb, publish, table  # noqa: E402
 from complaints.embed import LexicalEmbedder, l2_normalize  # noqa: E402
 from complaints.normalize import normalize_text  # noqa: E402
 from complaints.segment import Segmenter  # noqa: E402
@@ -197,10 +197,7 @@ def main() -> None:
     if args.cache_n:
         out += ["", "Embedding cache (DuckDB library, bulk lookups and inserts)", "",
                 table(["vectors", "step", "seconds / MB"], cache_timing(args.cache_n))]
-    text = "\n".join(out)
-    print(text)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "embed_bench.md").write_text(text + "\n", encoding="utf-8")
+    publish("\n".join(out), "embed_bench.md")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from .dates import DateParseError, DateParser
 from .keys import CustomerKeyer
 from .normalize import collapse_space, normalize_text
 from .readers import RawTable
-from .schema import COMPLAINT, CUSTOMER, PORT, RecordKind
+from .schema import RecordKind
 
 _TRUE = {"是", "y", "yes", "true", "1", "已申诉", "申诉", "有", "t"}
 _FALSE = {"否", "n", "no", "false", "0", "未申诉", "无", "f", ""}

@@ -68,7 +68,7 @@ def show_topic(library: Library, topic_id: int, version: int | None = None, lexi
                                 "see `complaints topics list`")
         rec = row.iloc[0].to_dict()
         ex = s.query("SELECT complaint_id, received_at, channel, text FROM complaints WHERE complaint_id IN "
-                     f"(SELECT unnest(?::VARCHAR[]))", [rec["examples"]])
+                     "(SELECT unnest(?::VARCHAR[]))", [rec["examples"]])
         order = {cid: i for i, cid in enumerate(rec["examples"])}
         ex = ex.assign(_o=ex["complaint_id"].map(order)).sort_values("_o").drop(columns="_o")
         rec["examples"] = [{"complaint_id": c, "received_at": None if pd.isna(d) else str(d), "channel": ch,
