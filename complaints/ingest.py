@@ -55,8 +55,8 @@ def _existing(store: LibraryStore, kind: str, incoming: pd.DataFrame) -> pd.Data
     return found
 
 
-def _settle_against_library(store: LibraryStore, kind: str, records: pd.DataFrame, rejects: list[Reject],
-                            batch_id: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def _settle_against_library(store: LibraryStore, kind: str, records: pd.DataFrame,
+                            rejects: list[Reject]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Split incoming records into (new rows, rows replacing a stored version, skipped count)."""
     id_col = _ID[kind]
     found = _existing(store, kind, records)
@@ -151,7 +151,7 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
         with store.transaction():
             batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM batches"))
             new, updates, unchanged = ((records, records.iloc[0:0], 0) if records.empty else
-                                       _settle_against_library(store, kind, records, rejects, batch_id))
+                                       _settle_against_library(store, kind, records, rejects))
             store.append(_TABLE[kind], new.assign(batch_id=batch_id))
             _apply_updates(store, kind, updates, batch_id)
             if rejects:
