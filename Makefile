@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test bench clean
+.PHONY: setup browser demo test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,15 @@ setup: $(STAMP)
 demo: setup
 	$(VENV)/bin/complaints demo --out demo --library complaint-library
 
-test: setup
+# Headless Chromium (Debian's package) and a CJK font for the report's browser test. Installed
+# only when missing; without apt (or root) it warns and the browser test skips with the reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-wqy-microhei) \
+	  || echo "warning: could not install chromium with apt-get; the report browser test will be skipped"; }
+
+test: setup browser
 	$(PY) -m pytest -q
 
 bench: setup

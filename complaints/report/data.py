@@ -1,0 +1,117 @@
+"""Read what a report needs from the library once: dated complaints with their topic, topics, model version.
+
+No complaint text and no customer key is loaded here; example texts (already masked in the
+library) are fetched per topic by `examples()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import ComplaintsError
+from ..mask import mask_pii
+from ..store import LibraryStore
+from ..topics.curate import topics_frame
+from ..topics.taxonomy import PainPoint, load_taxonomy
+from .period import Period
+
+TREND_MONTHS = 12
+UNASSIGNED = "(unassigned)"
+UNASSIGNED_NAME = "未分配(新于模型)"
+OUTLIER = -1
+
+
+class ReportError(ComplaintsError):
+    pass
+
+
+@dataclass
+class ReportData:
+    period: Period
+    trend_start: dt.date
+    complaints: pd.DataFrame  # trend_start..period end: id, received_at, channel, region, escalated, is_repeat, topic_id, painpoint, confidence
+    topics: pd.DataFrame  # topics_frame of the model version (label, painpoint, keywords, status …)
+    taxonomy: list[PainPoint]
+    version: dict | None  # the model_versions row, None when no model was fitted
+    undated: int
+
+    def painpoint_name(self, key: str) -> str:
+        if key == UNASSIGNED:
+            return UNASSIGNED_NAME
+        return next((p.name for p in self.taxonomy if p.key == key), key)
+
+    def department(self, key: str) -> str:
+        return next((p.department for p in self.taxonomy if p.key == key), "")
+
+    def in_period(self, period: Period | None = None) -> pd.DataFrame:
+        p = period or self.period
+        c = self.complaints
+        return c[(c["received_at"] >= pd.Timestamp(p.start)) & (c["received_at"] < pd.Timestamp(p.end))]
+
+    @property
+    def previous(self) -> pd.DataFrame:
+        return self.in_period(self.period.previous)
+
+    @property
+    def empty(self) -> bool:
+        return self.in_period().empty
+
+
+_COMPLAINTS = """
+WITH picked AS (
+    SELECT complaint_id, received_at, channel, region, coalesce(escalated, false) AS escalated,
+           repeat_of IS NOT NULL AS is_repeat
+    FROM complaints WHERE received_at >= ? AND received_at < ?
+), latest AS (  -- an update version may hold only new complaints: take each complaint's newest assignment
+    SELECT a.complaint_id, a.topic_id, a.painpoint, a.confidence
+    FROM assignments a SEMI JOIN picked p ON a.complaint_id = p.complaint_id
+    WHERE a.version <= ?
+    QUALIFY row_number() OVER (PARTITION BY a.complaint_id ORDER BY a.version DESC) = 1
+)
+SELECT p.*, coalesce(m.merged_into, l.topic_id) AS topic_id,
+       coalesce(t.painpoint, l.painpoint, ?) AS painpoint, l.confidence
+FROM picked p
+LEFT JOIN latest l USING (complaint_id)
+LEFT JOIN curation m ON m.topic_id = l.topic_id AND m.merged_into IS NOT NULL
+LEFT JOIN topics t ON t.version = ? AND t.topic_id = coalesce(m.merged_into, l.topic_id)
+"""
+
+
+def latest_complaint_day(store: LibraryStore) -> dt.date | None:
+    v = store.scalar("SELECT max(received_at) FROM complaints")
+    return None if v is None else pd.Timestamp(v).date()
+
+
+def load(store: LibraryStore, period: Period, lexicons: str | None = None,
+         trend_months: int = TREND_MONTHS) -> ReportData:
+    """Everything the sections compute from; raises ReportError when the period has complaints
+    but the library has no fitted model."""
+    trend_start = min(period.months_back(trend_months), period.previous.start)
+    row = store.query("SELECT * FROM model_versions ORDER BY version DESC LIMIT 1")
+    version = None if row.empty else row.iloc[0].to_dict()
+    v = -1 if version is None else int(version["version"])
+    frame = store.query(_COMPLAINTS, [pd.Timestamp(trend_start), pd.Timestamp(period.end), v, UNASSIGNED, v])
+    frame["received_at"] = pd.to_datetime(frame["received_at"])
+    frame["topic_id"] = frame["topic_id"].astype("Int64")
+    undated = int(store.scalar("SELECT count(*) FROM complaints WHERE received_at IS NULL"))
+    taxonomy = load_taxonomy(lexicons)
+    data = ReportData(period, trend_start, frame, pd.DataFrame(), taxonomy, version, undated)
+    if version is None:
+        if not data.empty:
+            raise ReportError(f"the library has {len(data.in_period()):,} complaints in {period.label} but no "
+                              "topic model yet: run `complaints fit` first, then `complaints report` again")
+        return data
+    data.topics = topics_frame(store, v, lexicons).set_index("topic_id", drop=False)
+    return data
+
+
+def examples(store: LibraryStore, ids: list[str]) -> dict[str, str]:
+    """Masked texts of the given complaints (the library stores masked text only)."""
+    if not ids:
+        return {}
+    df = store.query("SELECT complaint_id, text FROM complaints WHERE complaint_id IN (SELECT unnest(?::VARCHAR[]))",
+                     [list(ids)])
+    return {c: mask_pii(t) for c, t in zip(df["complaint_id"], df["text"])}  # a second pass costs nothing

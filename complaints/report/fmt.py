@@ -1,0 +1,54 @@
+"""How a number is shown: one place for HTML and Markdown (Excel gets the matching number formats)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+# format key -> Excel number format
+EXCEL = {"int": "#,##0", "pct": "0.0%", "pct_signed": "+0.0%;-0.0%;0.0%", "pp_signed": "+0.0;-0.0;0.0",
+         "x2": "0.00", "float1": "0.0", "float2": "0.00"}
+
+
+def missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
+def fmt(v, kind: str | None = None) -> str:
+    """`kind` is one of EXCEL's keys or None (plain text)."""
+    if missing(v):
+        return "–"
+    if kind is None:
+        if isinstance(v, float):
+            return f"{v:,.2f}"
+        if isinstance(v, (int,)) and not isinstance(v, bool):
+            return f"{v:,}"
+        if isinstance(v, pd.Timestamp):
+            return str(v.date()) if v == v.normalize() else str(v)[:16]
+        return str(v)
+    v = float(v)
+    if math.isinf(v):
+        return "新增 new" if v > 0 else "–"
+    if kind == "int":
+        return f"{v:,.0f}"
+    if kind == "pct":
+        return f"{v:.1%}"
+    if kind == "pct_signed":
+        return f"{v:+.1%}"
+    if kind == "pp_signed":
+        return f"{v:+.1f} pp"
+    if kind == "x2":
+        return f"{v:.2f}×"
+    if kind == "float1":
+        return f"{v:,.1f}"
+    if kind == "float2":
+        return f"{v:,.2f}"
+    return str(v)
+
+
+def change(now: float, before: float) -> float:
+    """Relative change; inf when something appears from nothing, NaN when both are zero."""
+    if before:
+        return now / before - 1
+    return float("inf") if now else float("nan")
