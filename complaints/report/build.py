@@ -62,7 +62,7 @@ def build_report(library: Library, period: str | None = None, date_from: str | N
                     detail(s, data), porting_section(data, port), actions(data, port), quality(s, data)]
     return Report(TITLE, p.text() if not p.is_month else f"{p.label}（{p.text()}）",
                   dt.datetime.now().strftime("%Y-%m-%d %H:%M"), library.root.name, sections, empty=data.empty,
-                  complaints=len(data.in_period()), model_version=version)
+                  complaints=len(data.in_period()), model_version=version, slug=p.slug)
 
 
 def _atomic(write: Callable[[Path], Path], path: Path) -> Path:
@@ -72,15 +72,16 @@ def _atomic(write: Callable[[Path], Path], path: Path) -> Path:
     return path
 
 
-def write_report(library: Library, out_dir: str | Path, period: str | None = None, date_from: str | None = None,
+def write_report(library: Library, out_dir: str | Path | None = None, period: str | None = None, date_from: str | None = None,
                  date_to: str | None = None, lexicons: str | None = None,
                  progress: Progress | None = None) -> ReportResult:
-    """Build the report and write the three files into `out_dir` (created if needed)."""
+    """Build the report and write the three files into `out_dir` (created if needed; default
+    reports/<period>)."""
     step = progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
     report = build_report(library, period, date_from, date_to, lexicons, progress)
     t1 = time.perf_counter()
-    out = Path(out_dir)
+    out = Path(out_dir) if out_dir is not None else Path("reports") / report.slug
     out.mkdir(parents=True, exist_ok=True)
     step("writing report files", 3, 4)
     files = {"html": _atomic(lambda p: write_html(report, p), out / "report.html"),

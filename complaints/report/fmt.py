@@ -27,6 +27,8 @@ def fmt(v, kind: str | None = None) -> str:
         if isinstance(v, pd.Timestamp):
             return str(v.date()) if v == v.normalize() else str(v)[:16]
         return str(v)
+    if isinstance(v, str):  # already formatted (mixed rows such as the headline figures)
+        return v
     v = float(v)
     if math.isinf(v):
         return "新增 new" if v > 0 else "–"

@@ -75,6 +75,7 @@ class Report:
     empty: bool = False  # no complaints in the period
     complaints: int = 0  # dated complaints in the period
     model_version: int | None = None
+    slug: str = ""  # the period as a folder name
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

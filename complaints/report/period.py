@@ -50,6 +50,11 @@ class Period:
     def text(self) -> str:
         return f"{self.start} – {self.last_day}"
 
+    @property
+    def slug(self) -> str:
+        """A folder name: 2026-06, or 2026-06-01_2026-06-15."""
+        return self.label if self.is_month else f"{self.start}_{self.last_day}"
+
 
 def month(value: str) -> Period:
     m = re.fullmatch(r"\s*(\d{4})[-/年.]?(\d{1,2})月?\s*", value or "")

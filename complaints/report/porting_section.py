@@ -76,7 +76,8 @@ def porting_section(data: ReportData, porting: Porting) -> Section:
                                 note="一户可有多个痛点 A customer may have several pain points."))
         sec.charts.append(Chart("porting_reasons", "携出前的投诉痛点 Pain points before port-out", "bar_h",
                                 reasons.sort_values("携出户数 Port-outs"), "携出户数 Port-outs", "痛点 Pain point",
-                                hover=["占携出比例 Share of port-outs"], x_title="port-outs"))
+                                hover=["占携出比例 Share of port-outs"], formats={"占携出比例 Share of port-outs": "pct"},
+                                x_title="port-outs"))
     lift = _lift(data, porting)
     if not lift.empty:
         a, b = porting.lift_window or ("", "")
@@ -86,7 +87,8 @@ def porting_section(data: ReportData, porting: Porting) -> Section:
         ch = lift.assign(lo=porting.lift["lift_90_lo"].to_numpy(), hi=porting.lift["lift_90_hi"].to_numpy())
         sec.charts.append(Chart("porting_lift", "90 天携出提升与 95% 置信区间 90-day port-out lift with 95% CI",
                                 "error_bar", ch, "痛点 Pain point", "90天提升 Lift 90d", error_lo="lo", error_hi="hi",
-                                hover=["投诉客户 Complainants", "90天携出率 Rate 90d"], y_title="lift (×)"))
+                                hover=["投诉客户 Complainants", "90天携出率 Rate 90d"], formats=_lift_formats(),
+                                y_title="lift (×)"))
     months = {m.strftime("%Y-%m") for m in pd.date_range(data.period.start, data.period.last_day, freq="D")}
     by_op, monthly = _flow(porting, months)
     if not by_op.empty:

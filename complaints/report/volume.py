@@ -61,7 +61,8 @@ def headline(data: ReportData, porting: Porting) -> Section:
     monthly = _monthly_total(data)
     charts = [Chart("monthly_volume", "月度投诉量 Complaints per month", "bar_v", monthly, "月份 Month",
                     "投诉量 Complaints", x_title="", y_title="complaints")] if not monthly.empty else []
-    return Section(1, "headline", TITLES["headline"], bullets, [Table("核心指标 Headline figures", frame)], charts)
+    right = {c: "text" for c in frame.columns[1:]}
+    return Section(1, "headline", TITLES["headline"], bullets, [Table("核心指标 Headline figures", frame, right)], charts)
 
 
 def _monthly_total(data: ReportData) -> pd.DataFrame:
@@ -116,7 +117,7 @@ def painpoints(data: ReportData, porting: Porting) -> Section:
     sec.charts.append(Chart("painpoint_volume", "各痛点本期投诉量 Complaints per pain point", "bar_h", chart,
                             "本期 Complaints", "痛点 Pain point",
                             hover=["上期 Previous", "变化 Change", "申诉率 Escalation", "携出提升 Lift 90d"],
-                            x_title="complaints"))
+                            formats=PAIN_FORMATS, x_title="complaints"))
     return sec
 
 
