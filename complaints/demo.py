@@ -10,6 +10,7 @@ from rich.table import Table
 from .config import Library
 from .demo_data import generate
 from .ingest import ingest_file
+from .report import write_report
 from .stats import library_stats
 from .topics.curate import list_topics
 from .topics.fit import fit_library
@@ -20,8 +21,9 @@ DEMO_FILES = [("customers", "customers.csv"), ("complaints", "complaints.csv"),
 
 
 def run_demo(out_dir: str | Path, library: Library, n_customers: int = 20000, seed: int = 7,
-             console: Console | None = None) -> dict:
-    """Generate the demo files into `out_dir`, ingest them into `library`, and report."""
+             console: Console | None = None, report_dir: str | Path | None = None) -> dict:
+    """Generate the demo files into `out_dir`, ingest them into `library`, fit, and write the report
+    of the newest month into `report_dir` (default OUT_DIR/report)."""
     console = console or Console()
     out_dir = Path(out_dir)
     with console.status(f"generating demo data for {n_customers:,} customers …"):
@@ -48,5 +50,8 @@ def run_demo(out_dir: str | Path, library: Library, n_customers: int = 20000, se
     for t in list_topics(library)[:12]:
         table.add_row(str(t["topic_id"]), t["label"], t["painpoint_name"], f"{t['size']:,}", " ".join(t["keywords"][:6]))
     console.print(table)
+    with console.status("writing the service-improvement report …"):
+        report = write_report(library, report_dir or out_dir / "report")
+    console.print(f"report for {report.period}: {report.files['html']} (also report.xlsx, report.md)", highlight=False)
     return {"generated": summary, "ingest": [r.to_dict() for r in results], "stats": stats,
-            "fit": fitted.to_dict()}
+            "fit": fitted.to_dict(), "report": report.to_dict()}
