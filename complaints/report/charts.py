@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from .fmt import fmt
 from .model import Chart
 
+COLORS = qualitative.Dark24  # twelve pain points need more than plotly's ten default colours
+MAX_LINES_SHOWN = 6  # more lines start hidden (click the legend to show them)
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif'
 
 
@@ -31,8 +34,12 @@ def _bars(chart: Chart, orientation: str | None = None) -> list[go.Bar]:
     bars = []
     for name, g in f.groupby(chart.color, sort=False):
         c, e = _hover(chart, g)
-        bars.append(go.Bar(x=g[chart.x], y=g[chart.y], name=str(name), customdata=c,
-                           hovertemplate=f"%{{x}}<br>{name}: %{{y:,}}{e}<extra></extra>"))
+        if orientation == "stack_h":
+            bars.append(go.Bar(x=g[chart.y], y=g[chart.x], orientation="h", name=str(name), customdata=c,
+                               hovertemplate=f"%{{y}}<br>{name}: %{{x:,}}{e}<extra></extra>"))
+        else:
+            bars.append(go.Bar(x=g[chart.x], y=g[chart.y], name=str(name), customdata=c,
+                               hovertemplate=f"%{{x}}<br>{name}: %{{y:,}}{e}<extra></extra>"))
     return bars
 
 
@@ -41,12 +48,19 @@ def figure(chart: Chart) -> go.Figure:
     fig = go.Figure()
     if chart.kind == "bar_h":
         fig.add_traces(_bars(chart, "h"))
-    elif chart.kind in ("bar_v", "bar_group", "bar_stack"):
+    elif chart.kind in ("bar_v", "bar_group"):
         fig.add_traces(_bars(chart))
-        fig.update_layout(barmode="stack" if chart.kind == "bar_stack" else "group")
+        fig.update_layout(barmode="group")
+    elif chart.kind == "bar_stack":  # categories (x) down the side, stacked by colour
+        fig.add_traces(_bars(chart, "stack_h"))
+        fig.update_layout(barmode="stack")
+        fig.update_yaxes(autorange="reversed")
     elif chart.kind == "lines":
-        for name, g in f.groupby(chart.color, sort=False):
+        order = f.groupby(chart.color)[chart.y].sum().sort_values(ascending=False).index
+        for rank, name in enumerate(order):
+            g = f[f[chart.color] == name]
             fig.add_trace(go.Scatter(x=g[chart.x], y=g[chart.y], mode="lines", name=str(name),
+                                     visible=True if rank < MAX_LINES_SHOWN else "legendonly",
                                      hovertemplate=f"%{{x|%Y-%m-%d}}<br>{name}: %{{y:,}}<extra></extra>"))
     elif chart.kind == "error_bar":
         y, lo, hi = f[chart.y].astype(float), f[chart.error_lo].astype(float), f[chart.error_hi].astype(float)
@@ -59,12 +73,12 @@ def figure(chart: Chart) -> go.Figure:
         fig.add_hline(y=1, line_dash="dot", line_color="grey")
     else:
         raise ValueError(f"unknown chart kind {chart.kind!r}")
-    n_rows = len(f[chart.y].unique()) if chart.kind == "bar_h" else 0
+    n_rows = f[chart.y].nunique() if chart.kind == "bar_h" else f[chart.x].nunique() if chart.kind == "bar_stack" else 0
     fig.update_layout(title={"text": chart.title, "x": 0}, template="plotly_white", font={"family": FONT, "size": 13},
                       height=max(380, 28 * n_rows + 120), margin={"l": 20, "r": 20, "t": 60, "b": 40},
                       xaxis_title=chart.x_title, yaxis_title=chart.y_title, legend={"orientation": "h", "y": -0.15},
-                      showlegend=chart.color is not None, hoverlabel={"font": {"family": FONT}})
-    if chart.kind == "bar_h":
+                      showlegend=chart.color is not None, hoverlabel={"font": {"family": FONT}}, colorway=COLORS)
+    if chart.kind in ("bar_h", "bar_stack"):
         fig.update_yaxes(automargin=True)
     return fig
 

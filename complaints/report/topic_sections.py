@@ -135,5 +135,5 @@ def detail(store: LibraryStore, data: ReportData, top: int = TOP_TOPICS) -> Sect
     sec.tables.append(_examples_table(sec))
     sec.charts.append(Chart("topic_channels", "主要话题的渠道分布 Channels of the top topics", "bar_stack",
                             pd.DataFrame(channel_rows), "话题 Topic", "投诉量 Complaints", color="渠道 Channel",
-                            y_title="complaints"))
+                            x_title="complaints"))
     return sec

@@ -159,8 +159,9 @@ def trends(data: ReportData) -> Section:
     if w.empty:
         sec.bullets.append("趋势窗口内没有投诉数据 No dated complaints in the trend window.")
         return sec
-    sec.bullets.append(f"每周投诉量（周一起算），{data.trend_start} 至 {data.period.last_day}；首尾两周可能不完整。"
-                       "Weekly volume per pain point; the first and last week may be partial.")
+    sec.bullets.append(f"每周投诉量（周一起算），{data.trend_start} 至 {data.period.last_day}；首尾两周可能不完整；"
+                       "图中默认显示量最大的 6 个痛点，点击图例可显示其他。Weekly volume per pain point (the first and "
+                       "last week may be partial); the six largest are shown, click the legend for the rest.")
     sec.charts.append(Chart("weekly_trend", "各痛点周投诉量 Weekly complaints per pain point", "lines", w, "周 Week",
                             "投诉量 Complaints", color="痛点 Pain point", y_title="complaints per week"))
     c = data.complaints
@@ -202,7 +203,9 @@ def _trend_3m(data: ReportData) -> dict[str, float]:
     return {k: change(int(a.get(k, 0)), int(b.get(k, 0))) for k in set(a.index) | set(b.index)}
 
 
-def _suggestion(volume: int, chg: float, trend: float, esc: float, lift: float, lift_lo: float) -> str:
+def _suggestion(volume: int, chg: float, trend: float, esc: float, esc_all: float, lift: float,
+                lift_lo: float) -> str:
+    """A rule of thumb per pain point, from the evidence in its row; analysts decide."""
     parts = []
     if not missing(lift_lo) and lift_lo > 1:
         parts.append("携出风险显著，优先根因整改与挽留 port-out risk: fix root cause first")
@@ -210,8 +213,8 @@ def _suggestion(volume: int, chg: float, trend: float, esc: float, lift: float, 
         parts.append("本期增长快，排查近期变更 fast growth: check recent changes")
     elif not missing(trend) and trend > 0.2:
         parts.append("三个月持续上升 rising for three months")
-    if not missing(esc) and esc > 0.05:
-        parts.append("申诉率高，关注升级风险 high escalation rate")
+    if not missing(esc) and not missing(esc_all) and volume >= MIN_GROWTH_VOLUME and esc > 1.5 * esc_all:
+        parts.append("申诉率高于平均，关注升级风险 escalation rate well above average")
     return "；".join(parts) or "保持监测 keep monitoring"
 
 
@@ -228,26 +231,27 @@ def actions(data: ReportData, porting: Porting) -> Section:
     by_topic = labelled.groupby(["painpoint", "topic_id"]).size()
     pains = set(by_topic.index.get_level_values(0))
     t = data.topics
+    esc_all = _rate(now, "escalated")
     rows = []
     for r in table.to_dict("records"):
         k = r["key"]
         tops = by_topic.xs(k, level=0).nlargest(3) if k in pains else pd.Series(dtype=int)
         top_txt = "；".join(f"#{int(i)} {t.at[i, 'label'] if i in t.index else ''}（{int(n)}）" for i, n in tops.items())
-        lift = r["携出提升 Lift 90d"]
+        lift, lo, hi = r["携出提升 Lift 90d"], r["下限 CI low"], r["上限 CI high"]
         weight = lift if not missing(lift) else 1.0
+        lift_txt = "–" if missing(lift) else f"{lift:.2f}×" + ("" if missing(lo) else f" ({lo:.2f}–{hi:.2f})")
         rows.append({"痛点 Pain point": r["痛点 Pain point"], "负责部门 Department": r["部门 Department"] or "–",
                      "本期 Complaints": r["本期 Complaints"], "变化 Change": r["变化 Change"],
                      "三个月趋势 Trend 3m": trend.get(k, float("nan")), "申诉率 Escalation": r["申诉率 Escalation"],
-                     "携出提升 Lift 90d": lift, "下限 CI low": r["下限 CI low"], "上限 CI high": r["上限 CI high"],
+                     "携出提升 Lift 90d (95% CI)": lift_txt,
                      "优先级 Priority": r["本期 Complaints"] * max(weight, 1.0),
                      "重点话题 Top topics": top_txt or "–",
                      "建议 Suggested focus": _suggestion(r["本期 Complaints"], r["变化 Change"], trend.get(k, float("nan")),
-                                                       r["申诉率 Escalation"], lift, r["下限 CI low"])})
+                                                       r["申诉率 Escalation"], esc_all, lift, lo)})
     frame = pd.DataFrame(rows).sort_values("优先级 Priority", ascending=False)
     sec.bullets.append("每个痛点一行：负责部门、证据（本期量、变化、三个月趋势、携出提升）和应优先处理的话题。"
                        "优先级 = 本期投诉量 × max(携出提升, 1)。Priority = volume × max(lift, 1).")
     sec.tables.append(Table("改进建议 Improvement actions", frame,
                             {"本期 Complaints": "int", "变化 Change": "pct_signed", "三个月趋势 Trend 3m": "pct_signed",
-                             "申诉率 Escalation": "pct", "携出提升 Lift 90d": "x2", "下限 CI low": "x2",
-                             "上限 CI high": "x2", "优先级 Priority": "int"}))
+                             "申诉率 Escalation": "pct", "携出提升 Lift 90d (95% CI)": "text", "优先级 Priority": "int"}))
     return sec

@@ -61,7 +61,7 @@ def _write_section(ws, section: Section) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             widths[i] = max(widths.get(i, 0), min(_width(str(c)), 24))
         if single:
-            ws.freeze_panes = ws.cell(header + 1, 1)
+            ws.freeze_panes = f"A{header + 1}"  # a string: touching the cell would insert an empty row
         for row in t.frame.itertuples(index=False):
             ws.append([_value(v, t.formats.get(c)) for c, v in zip(cols, row)])
             r = ws.max_row
