@@ -241,6 +241,150 @@ def fit(library: LibraryOpt = None,
     out.print("next: complaints topics list", highlight=False)
 
 
+@app.command()
+@friendly
+def update(library: LibraryOpt = None, lexicons: LexOpt = None,
+           min_emerging_size: Annotated[Optional[int], typer.Option(
+               help="Smallest group of new complaints that becomes an emerging topic (default: half the "
+                    "fit's smallest topic, at least 10).")] = None,
+           as_json: JsonOpt = False) -> None:
+    """Place complaints ingested since the last fit or update, and surface emerging topics.
+
+    Each new complaint joins its nearest stable topic when close enough, else stays unassigned;
+    tight groups of unassigned ones become emerging topics with new ids, in a new model version.
+    Prints the drift: each topic's share now against the period before. Nothing new: nothing done
+    (safe from cron; a second run at the same time is refused).
+
+    Example: complaints ingest complaints 本周工单.csv && complaints update
+    """
+    from complaints.topics.update import update_library
+
+    with _progress() as bar:
+        task = bar.add_task("update", total=None)
+        res = update_library(_library(library), lexicons=_lex(lexicons), min_emerging_size=min_emerging_size,
+                             progress=lambda stage, done, total: bar.update(task, description=stage, completed=done,
+                                                                            total=total or None))
+    if as_json:
+        _print_json(res.to_dict())
+        return
+    if res.nothing_new:
+        out.print(f"nothing new since model version {res.parent_version}; nothing to do", highlight=False)
+        return
+    out.print(f"model version {res.version} (update of {res.parent_version}): {res.new_complaints:,} new complaints, "
+              f"{res.assigned:,} to existing topics, {len(res.emerging)} emerging topics, {res.unassigned:,} "
+              f"unassigned, {res.no_content:,} without content ({res.seconds['total']:.1f}s)", highlight=False)
+    if res.emerging:
+        t = Table("id", "label", "pain point", "size", "keywords", title="emerging topics")
+        for e in res.emerging:
+            t.add_row(str(e["topic_id"]), e["label"], e["painpoint"], str(e["size"]), " ".join(e["keywords"][:6]))
+        out.print(t)
+    _print_drift(res.drift)
+
+
+def _print_drift(rows: list[dict], top: int = 10) -> None:
+    if not rows:
+        return
+    t = Table("id", "label", "now", "share now", "before", "share before", "change",
+              title=f"drift {str(rows[0]['period_start'])[:10]}…{str(rows[0]['period_end'])[:10]} "
+                    f"vs the {str(rows[0]['prev_start'])[:10]}… period before (fastest growing first)")
+    for r in rows[:top]:
+        share_prev = "" if r["share_prev"] is None else f"{r['share_prev']:.1%}"
+        change = "" if r["change"] is None else f"{r['change'] * 100:+.1f} pp"
+        t.add_row(str(r["topic_id"]), ("🆕 " if r["is_new"] else "") + str(r["label"]), str(r["n_now"]),
+                  f"{r['share_now']:.1%}", str(r["n_prev"]), share_prev, change)
+    out.print(t)
+
+
+@app.command()
+@friendly
+def drift(library: LibraryOpt = None, version: Annotated[Optional[int], typer.Option(
+        help="Model version (default: the latest update).")] = None,
+          top: Annotated[int, typer.Option(help="Rows to show.")] = 15, as_json: JsonOpt = False) -> None:
+    """Show an update's drift summary: topic shares now against the period before, new topics first seen.
+
+    Example: complaints drift --top 10
+    """
+    from complaints.store import open_store
+    from complaints.topics.drift import read_drift
+
+    with open_store(_library(library)) as s:
+        rows = read_drift(s, version).to_dict("records")
+    if as_json:
+        _print_json(rows)
+    elif not rows:
+        out.print("no drift recorded yet: run `complaints update` after ingesting new complaints", highlight=False)
+    else:
+        _print_drift([{k: (None if v != v else v) if isinstance(v, float) else v for k, v in r.items()} for r in rows],
+                     top)
+
+
+@app.command()
+@friendly
+def classify(texts: Annotated[Optional[list[str]], typer.Argument(
+        help="Complaint texts; none (or '-') reads one complaint per line from stdin.")] = None,
+             file: Annotated[Optional[Path], typer.Option(
+                 "--file", "-f", help="CSV, XLSX, JSONL or Parquet file of complaints.")] = None,
+             text_column: Annotated[Optional[str], typer.Option(
+                 help="The file's text column, if its name is not a known one (投诉内容, 问题描述, …).")] = None,
+             top_k: Annotated[int, typer.Option("--top-k", help="Similar past complaints to show.")] = 3,
+             library: LibraryOpt = None, lexicons: LexOpt = None,
+             as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False) -> None:
+    """Classify new complaints: stable topic, pain point and owning department, confidence, the
+    keywords behind it, and the most similar past complaints (masked).
+
+    Loads only the compact artifact written by `fit`/`update` (no BERTopic, no torch). If a
+    supervised classifier was trained (`complaints train-classifier`), its label and calibrated
+    probability are added.
+
+    Example: complaints classify "携号转网一直说我有合约，不给授权码" --top-k 3
+    """
+    import sys
+
+    from complaints.classify import TopicClassifier, classify_file, read_lines
+
+    clf = TopicClassifier(_library(library), top_k=top_k, lexicons=_lex(lexicons))
+    if file is not None:
+        results = classify_file(clf, file, text_column)
+    else:
+        given = [t for t in (texts or []) if t != "-"]
+        if not given:
+            if sys.stdin.isatty():
+                raise typer.BadParameter("give complaint texts, --file FILE, or pipe one complaint per line")
+            given = read_lines(sys.stdin)
+        results = clf.classify(given)
+    if as_json:
+        for r in results:
+            out.print(json.dumps(r, ensure_ascii=False), highlight=False, soft_wrap=True)
+        return
+    _print_classified(results)
+
+
+def _print_classified(results: list[dict]) -> None:
+    """One block per complaint: a table's columns are too narrow for Chinese snippets."""
+    for n, r in enumerate(results, start=1):
+        head = f"[bold][{r.get('row', n)}][/] "
+        if r["status"] == "empty":
+            out.print(head + f"[red]{r['error']}[/]", highlight=False)
+            continue
+        out.print(head + r["text"], highlight=False)
+        if r["topic_id"] is not None:
+            out.print(f"    topic       {r['topic_id']} {r['topic_label']}   confidence {r['confidence']:.2f}",
+                      highlight=False)
+        else:
+            near = f" (nearest topic {r['nearest_topic_id']})" if r.get("nearest_topic_id") is not None else ""
+            out.print(f"    topic       [yellow]{r['status']}[/]{near}: {r.get('reason', '')}", highlight=False)
+        out.print(f"    pain point  {r['painpoint_name']} → {r['department'] or '-'}", highlight=False)
+        if r.get("supervised"):
+            out.print(f"    label       {r['supervised']['label']} (p={r['supervised']['probability']:.2f})",
+                      highlight=False)
+        if r["keywords"]:
+            out.print("    why         " + " ".join(r["keywords"]), highlight=False)
+        for i, sim in enumerate(r["similar"]):
+            out.print(("    similar     " if i == 0 else " " * 16) +
+                      f"{sim['complaint_id']} {sim['date'] or ''} ({sim['similarity']:.2f}) {sim['snippet'][:40]}",
+                      highlight=False)
+
+
 @topics_app.command("list")
 @friendly
 def topics_list(library: LibraryOpt = None, version: Annotated[Optional[int], typer.Option(

@@ -21,13 +21,24 @@ class Segmenter:
     bare numbers or PII placeholders. ASCII is upper-cased so 5g套餐 and 5G套餐 agree.
     """
 
-    def __init__(self, lexicons: Lexicons | str | None = None, hmm: bool = True) -> None:
+    def __init__(self, lexicons: Lexicons | str | None = None, hmm: bool = True,
+                 dictionary: dict | None = None) -> None:
         self.lexicons = lexicons if isinstance(lexicons, Lexicons) else Lexicons.load(lexicons)
         self.hmm = hmm
         self._tok = jieba.Tokenizer()
-        self._tok.initialize()
-        for word, freq, tag in self.lexicons.userdict:
-            self._tok.add_word(word.upper(), freq, tag)
+        if dictionary is None:
+            self._tok.initialize()  # ~0.7 s: unmarshals jieba's 500k-entry prefix dictionary
+            for word, freq, tag in self.lexicons.userdict:
+                self._tok.add_word(word.upper(), freq, tag)
+        else:
+            # A saved subset (see `dictionary_subset`): same words, frequencies and total, so
+            # texts made of those words segment exactly as with the full dictionary.
+            self._tok.FREQ = dict(dictionary["freq"])
+            self._tok.total = dictionary["total"]
+            self._tok.initialized = True
+            for word, freq, _ in self.lexicons.userdict:
+                if freq == 0:
+                    jieba.finalseg.add_force_split(word.upper())
         self._memo: dict[str, str | None] = {}
         self.id = "jieba-" + self.lexicons.fingerprint()
 
@@ -58,6 +69,30 @@ class Segmenter:
 
     def cut_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.cut(t) for t in texts]
+
+    def dictionary_subset(self, texts: Iterable[str]) -> dict:
+        """The part of the prefix dictionary these texts (and the user words) touch.
+
+        jieba only consults dictionary entries that occur in a text, so a subset holding every
+        entry met while scanning the library's texts (with the original frequencies and total)
+        segments those texts exactly like the full dictionary, and loads in milliseconds
+        instead of ~0.7 s: what a cold `complaints classify` needs.
+        """
+        freq = self._tok.FREQ
+        keep: dict[str, int] = {}
+        sources = [PLACEHOLDER_RE.sub(" ", t or "").upper() for t in texts]
+        sources += [w.upper() for w, _, _ in self.lexicons.userdict]
+        for s in sources:
+            n = len(s)
+            for k in range(n):
+                i, frag = k, s[k]
+                while frag in freq:
+                    keep[frag] = freq[frag]
+                    i += 1
+                    if i >= n:
+                        break
+                    frag = s[k:i + 1]
+        return {"total": self._tok.total, "freq": keep}
 
 
 _MISS = object()

@@ -549,9 +549,10 @@ class ComplaintClassifier:
         (folder / SPEC_FILE).write_text(json.dumps(spec, ensure_ascii=False, indent=2), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, strict: bool = False,
-             lexicons: str | os.PathLike | None = None) -> "ComplaintClassifier":
-        """Rebuild from JSON + npz (numpy/scipy only). ``lexicons`` overrides the saved folder.
+    def load(cls, folder: Path, strict: bool = False, lexicons: str | os.PathLike | None = None,
+             segmenter: Segmenter | None = None) -> "ComplaintClassifier":
+        """Rebuild from JSON + npz (numpy/scipy only). ``lexicons`` overrides the saved folder;
+        ``segmenter`` shares an already loaded one (classify's fast dictionary subset).
 
         If today's lexicons differ from the ones the model was fitted with, word features
         drift; that warns, or raises with ``strict``.
@@ -568,6 +569,7 @@ class ComplaintClassifier:
         if lexicons is not None:
             params["lexicons"] = str(lexicons)
         clf = cls(**params)
+        clf._segmenter = segmenter
         try:
             vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
             with np.load(folder / ARRAYS_FILE, allow_pickle=False) as z:

@@ -88,7 +88,7 @@ def test_artifacts_are_safe_and_reloaded_model_segments_chinese_the_same(demo):
     lib, _, res = demo
     folder = lib.models_dir / f"v{res.version}"
     files = [p for p in folder.rglob("*") if p.is_file()]
-    assert files and all(p.suffix in (".json", ".npz", ".safetensors", ".txt") for p in files), files
+    assert files and all(p.suffix in (".json", ".npz", ".npy", ".safetensors", ".txt") for p in files), files
     from bertopic import BERTopic
 
     from complaints.topics.vectorizer import ChineseTokenizer, reattach_tokenizer

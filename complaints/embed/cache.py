@@ -8,13 +8,16 @@ table joined against the cache, one INSERT per chunk), so 100k texts cost a few 
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
 
-from ..store._base import LibraryStore
 from ._base import Embedder, EmbedderError, Progress
+
+if TYPE_CHECKING:  # importing the store pulls in duckdb and pandas; classify needs neither
+    import pandas as pd
+
+    from ..store._base import LibraryStore
 
 TABLE = "embeddings"
 _KEYS = "_embed_keys"
@@ -55,6 +58,8 @@ class EmbeddingCache:
             return np.zeros(0, dtype=np.int64), None
         self.store.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_KEYS} (i BIGINT, text_hash VARCHAR)")
         self.store.execute(f"DELETE FROM {_KEYS}")
+        import pandas as pd  # not at module level: classify imports this package and must start fast
+
         try:
             self.store.append(_KEYS, pd.DataFrame({"i": np.arange(len(hashes), dtype=np.int64),
                                                    "text_hash": pd.array(hashes, dtype=object)}))
@@ -84,6 +89,8 @@ class EmbeddingCache:
         if vectors.ndim != 2 or len(vectors) != len(hashes):
             raise EmbedderError(f"cannot cache {vectors.shape} vectors for {len(hashes)} texts")
         dim = vectors.shape[1]
+        import pandas as pd
+
         frame = pd.DataFrame({
             "text_hash": pd.array(list(hashes), dtype=object),
             "embedder_id": pd.array([embedder_id] * len(hashes), dtype=object),
@@ -99,7 +106,7 @@ class EmbeddingCache:
             return int(self.store.scalar(f"SELECT count(*) FROM {TABLE}"))
         return int(self.store.scalar(f"SELECT count(*) FROM {TABLE} WHERE embedder_id = ?", [embedder_id]))
 
-    def embedder_ids(self) -> pd.DataFrame:
+    def embedder_ids(self) -> "pd.DataFrame":
         """Each cached embedder id with its vector count and dimension."""
         return self.store.query(
             f"SELECT embedder_id, count(*) AS n, any_value(dim) AS dim FROM {TABLE} GROUP BY 1 ORDER BY 1"

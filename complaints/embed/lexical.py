@@ -273,30 +273,7 @@ class LexicalEmbedder(Embedder):
     def tfidf(self, tokens: list[list[str]]) -> sp.csr_matrix:
         """The tf-idf matrix scikit-learn's fitted TfidfVectorizer would give, from scipy alone."""
         self._check_fitted()
-        vocab_get = self.vocabulary_.get
-        ngram = self.ngram_range
-        indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
-        cols: list[int] = []
-        extend = cols.extend
-        for r, toks in enumerate(tokens):
-            if ngram != (1, 1):
-                toks = word_ngrams(toks, ngram)
-            extend([j for j in map(vocab_get, toks) if j is not None])
-            indptr[r + 1] = len(cols)
-        indices = np.asarray(cols, dtype=np.int32)
-        X = sp.csr_matrix(
-            (np.ones(len(indices), dtype=np.float64), indices, indptr), shape=(len(tokens), len(self.vocabulary_))
-        )
-        X.sum_duplicates()  # counts per (doc, term), indices sorted
-        np.log(X.data, out=X.data)
-        X.data += 1.0  # sublinear tf
-        X.data *= self.idf_[X.indices]
-        row_nnz = np.diff(X.indptr)
-        rows = np.repeat(np.arange(X.shape[0]), row_nnz)
-        norms = np.sqrt(np.bincount(rows, weights=X.data**2, minlength=X.shape[0]))
-        norms[norms == 0] = 1.0  # texts without a known term stay all-zero
-        X.data /= norms[rows]
-        return X
+        return tfidf_rows(tokens, self.vocabulary_, self.idf_, self.ngram_range)
 
     def _embed_tokens(self, tokens: list[list[str]]) -> np.ndarray:
         X = self.tfidf(tokens).astype(np.float32)
@@ -355,8 +332,33 @@ class LexicalEmbedder(Embedder):
         return emb
 
 
+def tfidf_rows(tokens: list[list[str]], vocabulary: dict[str, int], idf: np.ndarray,
+               ngram_range: tuple[int, int] = (1, 1)) -> sp.csr_matrix:
+    """Sublinear, L2-normalised tf-idf rows as scikit-learn computes them; texts without a known term stay zero."""
+    vocab_get = vocabulary.get
+    indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
+    cols: list[int] = []
+    extend = cols.extend
+    for r, toks in enumerate(tokens):
+        if tuple(ngram_range) != (1, 1):
+            toks = word_ngrams(toks, ngram_range)
+        extend([j for j in map(vocab_get, toks) if j is not None])
+        indptr[r + 1] = len(cols)
+    indices = np.asarray(cols, dtype=np.int32)
+    X = sp.csr_matrix((np.ones(len(indices), dtype=np.float64), indices, indptr), shape=(len(tokens), len(vocabulary)))
+    X.sum_duplicates()  # counts per (doc, term), indices sorted
+    np.log(X.data, out=X.data)
+    X.data += 1.0  # sublinear tf
+    X.data *= idf[X.indices]
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=X.data**2, minlength=X.shape[0]))
+    norms[norms == 0] = 1.0
+    X.data /= norms[rows]
+    return X
+
+
 def _can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
 
 
-__all__ = ["LexicalEmbedder", "word_ngrams"]
+__all__ = ["LexicalEmbedder", "tfidf_rows", "word_ngrams"]

@@ -52,3 +52,10 @@ CREATE TABLE IF NOT EXISTS assignments (
 CREATE TABLE IF NOT EXISTS curation (
     topic_id INTEGER, label VARCHAR, painpoint VARCHAR, merged_into INTEGER, updated_at TIMESTAMP
 );
+
+-- One row per topic per `complaints update`: its share of this run's complaints against the period before.
+CREATE TABLE IF NOT EXISTS drift (
+    version INTEGER, topic_id INTEGER, label VARCHAR, painpoint VARCHAR, n_now INTEGER, share_now DOUBLE,
+    n_prev INTEGER, share_prev DOUBLE, change DOUBLE, is_new BOOLEAN, period_start TIMESTAMP,
+    period_end TIMESTAMP, prev_start TIMESTAMP, prev_end TIMESTAMP
+);

@@ -13,6 +13,7 @@ import pandas as pd
 from ..config import Library
 from ..errors import ComplaintsError, LibraryMissingError
 from ..store import LibraryStore, open_store
+from .compact import refresh_topics
 from .taxonomy import load_taxonomy, resolve_painpoint
 
 
@@ -99,6 +100,7 @@ def rename_topic(library: Library, topic_id: int, label: str) -> None:
     with open_store(library, write=True) as s, s.transaction():
         _require(s, current_version(s), topic_id)
         _touch(s, topic_id, label=label)
+        refresh_topics(library, s)
 
 
 def set_painpoint(library: Library, topic_id: int, painpoint: str, lexicons: str | None = None) -> str:
@@ -109,6 +111,7 @@ def set_painpoint(library: Library, topic_id: int, painpoint: str, lexicons: str
         _touch(s, topic_id, painpoint=p.key)
         s.execute("UPDATE topics SET painpoint = ? WHERE version = ? AND topic_id = ?", [p.key, v, topic_id])
         s.execute("UPDATE assignments SET painpoint = ? WHERE version = ? AND topic_id = ?", [p.key, v, topic_id])
+        refresh_topics(library, s, lexicons)
     return p.key
 
 
@@ -133,4 +136,5 @@ def merge_topics(library: Library, target: int, sources: list[int]) -> int:
         lin = json.loads(s.scalar("SELECT lineage FROM topics WHERE version = ? AND topic_id = ?", [v, target]) or "[]")
         lin += [{"topic_id": int(x), "merged": True} for x in sources]
         s.execute("UPDATE topics SET lineage = ? WHERE version = ? AND topic_id = ?", [json.dumps(lin), v, target])
+        refresh_topics(library, s)
         return int(size)

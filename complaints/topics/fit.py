@@ -19,6 +19,8 @@ from ..config import Library
 from ..errors import ComplaintsError, LibraryBusyError
 from ..lock import library_lock
 from ..store import LibraryStore, open_store
+from .assign import TopicAssigner
+from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
 from .model import OUTLIER, TopicModel
 from .stable_ids import assign_stable_ids
 from .taxonomy import OTHER, PainPointMapper, load_taxonomy
@@ -164,9 +166,20 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                 try:
                     _write_version(store, version, "fit", prev, embedder, emb, clustering, model, mapping,
                                    lineage, first_seen, pains, fit_ids, ids, usable, artifact, seed)
+                    stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in model.labels_])
+                    assigner = TopicAssigner().fit(vectors, stable_labels, core=model.method_ == "cluster",
+                                                   centroids=stable_centroids(model, mapping))
+                    write_compact(artifact, version=version, embedder=emb,
+                                  segmenter_dictionary=seg.dictionary_subset(texts),
+                                  segmenter_id=getattr(emb, "segmenter_id", seg.id),
+                                  topics=topic_entries(store, version, lexicons), assigner=assigner,
+                                  taxonomy=taxonomy_entries(lexicons), neighbour_vectors=vectors,
+                                  neighbours={**neighbour_meta(store, fit_ids),
+                                              "topics": [int(x) for x in stable_labels]})
                 except BaseException:
                     shutil.rmtree(artifact, ignore_errors=True)
                     raise
+        point_to(library, version, artifact)
         times["store"] = time.perf_counter() - t
         times["total"] = time.perf_counter() - t0
         stable = sorted(set(mapping.values()))
@@ -186,6 +199,17 @@ def auto_label(keywords: list[tuple[str, float]]) -> str:
     return "·".join(picked) or "(无关键词)"
 
 
+def stable_centroids(model: TopicModel, mapping: dict[int, int]) -> dict[int, np.ndarray]:
+    """Size-weighted mean of the raw centroids behind each stable id (a curated merge joins several)."""
+    out = {}
+    for s in sorted(set(mapping.values())):
+        raws = [r for r, v in mapping.items() if v == s]
+        w = np.array([model.sizes_[r] for r in raws], dtype=np.float32)
+        c = (np.stack([model.centroids_[r] for r in raws]) * w[:, None]).sum(0)
+        out[s] = c / (np.linalg.norm(c) or 1)
+    return out
+
+
 def _write_artifacts(library: Library, version: int, model: TopicModel, emb, mapping: dict[int, int],
                      pains: dict[int, tuple[str, float]], fit_ids: list[str]) -> Path:
     """Safe formats only: JSON, npz and BERTopic's safetensors. No pickle anywhere."""
@@ -194,15 +218,9 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     emb.save(tmp / "embedder")
-    stable = sorted(set(mapping.values()))
-    cents = []
-    for s in stable:
-        raws = [r for r, v in mapping.items() if v == s]
-        w = np.array([model.sizes_[r] for r in raws], dtype=np.float32)
-        c = (np.stack([model.centroids_[r] for r in raws]) * w[:, None]).sum(0)
-        cents.append(c / (np.linalg.norm(c) or 1))
-    np.savez(tmp / "centroids.npz", topic_ids=np.array(stable, dtype=np.int64),
-             centroids=np.stack(cents) if cents else np.zeros((0, 1), dtype=np.float32))
+    cents = stable_centroids(model, mapping)
+    np.savez(tmp / "centroids.npz", topic_ids=np.array(list(cents), dtype=np.int64),
+             centroids=np.stack(list(cents.values())) if cents else np.zeros((0, 1), dtype=np.float32))
     model.bertopic_.save(str(tmp / "bertopic"), serialization="safetensors", save_ctfidf=True,
                          save_embedding_model=False)
     (tmp / "manifest.json").write_text(json.dumps({

@@ -127,11 +127,11 @@ class TopicModel:
         top_n = top_n or self.top_n_words
         if embedder is None or len(words) <= top_n:
             return [w for w, _ in words[:top_n]]
-        from bertopic.representation._mmr import mmr
+        from .emerging import mmr
 
         cand = [w for w, _ in words]
         vecs = np.asarray(embedder.transform(cand), dtype=np.float32)
-        return mmr(centroid.reshape(1, -1), vecs, cand, top_n=top_n, diversity=0.3)
+        return mmr(centroid, vecs, cand, top_n=top_n, diversity=0.3)
 
     @property
     def outlier_share_(self) -> float:

@@ -1,0 +1,182 @@
+"""Classify new complaints against the library's current topics: the frontline analyst's question
+"what is this, who owns it, and have we seen it before?".
+
+Runs on the compact artifact (topics/compact.py) only: no BERTopic, no torch, no database,
+so it answers from a cold shell in well under a second and can run while an ingest or fit
+holds the library. Input text is cleaned and masked exactly as at ingest; only masked text
+is ever printed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .config import Library
+from .errors import ComplaintsError, InputFileError
+from .normalize import normalize_text
+from .topics.assign import KNN, UNASSIGNED, nearest_neighbours, neighbour_vote
+from .topics.compact import CompactModel, current_folder, load_compact
+
+MAX_CHARS = 5000  # a complaint longer than this is classified on its first 5,000 characters
+SHOWN_CHARS = 120
+CHUNK = 1024
+
+
+class ClassifyError(ComplaintsError):
+    pass
+
+
+class TopicClassifier:
+    """Load once, classify many. `top_k` similar past complaints come with every answer."""
+
+    def __init__(self, library: Library, top_k: int = 3, lexicons: str | None = None,
+                 supervised: bool = True) -> None:
+        self.top_k = max(0, int(top_k))
+        self.model: CompactModel = load_compact(current_folder(library), lexicons)
+        self.topics = {int(t["topic_id"]): t for t in self.model.topics}
+        self.painpoints = {p["key"]: p for p in self.model.taxonomy}
+        self.seeds = [(p["key"], set(p["seeds"])) for p in self.model.taxonomy if p["seeds"]]
+        self.supervised = None
+        folder = library.models_dir / "classifier"
+        if supervised and (folder / "classifier.json").exists():
+            from .supervised import ComplaintClassifier
+
+            self.supervised = ComplaintClassifier.load(folder, lexicons=lexicons, segmenter=self.model.segmenter)
+
+    def _topic(self, topic_id: int) -> dict | None:
+        t = self.topics.get(int(topic_id))
+        if t is not None and t.get("merged_into") is not None:
+            t = self.topics.get(int(t["merged_into"]), t)
+        return t
+
+    def _seed_painpoint(self, tokens: list[str]) -> tuple[str, list[str]]:
+        """For a complaint no topic claims: the pain point whose seed words it uses most."""
+        toks = set(tokens)
+        best, hits = "other", []
+        for key, seeds in self.seeds:
+            found = [s for s in seeds if s in toks]
+            if len(found) > len(hits):
+                best, hits = key, found
+        return best, hits
+
+    def classify(self, texts: list[str]) -> list[dict]:
+        """One result per text (in order). Raises for an empty text; never for odd ones."""
+        for i, t in enumerate(texts, start=1):
+            if t is None or not str(t).strip():
+                raise ClassifyError(f"text {i} is empty: give the complaint's text")
+        out: list[dict] = []
+        for start in range(0, len(texts), CHUNK):
+            out += self._classify_chunk([str(t) for t in texts[start:start + CHUNK]])
+        return out
+
+    def _classify_chunk(self, raw: list[str]) -> list[dict]:
+        clean = [normalize_text(t) for t in raw]
+        truncated = [len(t) > MAX_CHARS for t in clean]
+        clean = [t[:MAX_CHARS] for t in clean]
+        seg = self.model.segmenter
+        tokens = [seg.cut(t) for t in clean]
+        vectors = self.model.embed(tokens, clean)
+        has_content = np.linalg.norm(vectors, axis=1) > 0
+        res = self.model.assigner.transform(vectors)
+        similar, voted, support = self._neighbours(vectors, has_content)
+        sup = None
+        if self.supervised is not None:
+            probs = self.supervised.predict_proba(clean)
+            sup = [(self.supervised.classes_[int(p.argmax())], float(p.max())) for p in probs]
+        results = []
+        for i, text in enumerate(clean):
+            topic_id = int(res["topic"][i]) if has_content[i] else UNASSIGNED
+            nearest = self._topic(int(res["nearest"][i])) if has_content[i] else None
+            sim = float(res["similarity"][i]) if has_content[i] else 0.0
+            conf = sim
+            if topic_id == UNASSIGNED and voted[i] != UNASSIGNED:
+                topic_id, conf = int(voted[i]), float(support[i])  # its close past complaints agree
+            topic = self._topic(topic_id) if topic_id != UNASSIGNED else None
+            if topic is not None:
+                status, painpoint = "assigned", topic["painpoint"]
+                words = set(tokens[i])
+                why = [w for w in topic["keywords"] if w in words][:8]
+                reason = None
+            else:
+                painpoint, why = self._seed_painpoint(tokens[i])
+                status = "unassigned" if has_content[i] else "no_content"
+                reason = ("no word the model knows (only punctuation, emoji, numbers, stopwords "
+                          "or non-Chinese text)") if not has_content[i] else \
+                    "not close enough to any topic" + ("; pain point from its seed words" if why else "")
+            pp = self.painpoints.get(painpoint, {"name": painpoint, "department": ""})
+            item = {
+                "text": text[:SHOWN_CHARS] + ("…" if len(text) > SHOWN_CHARS else ""),
+                "status": status,
+                "topic_id": int(topic["topic_id"]) if topic else None,
+                "topic_label": topic["label"] if topic else None,
+                "painpoint": painpoint, "painpoint_name": pp["name"], "department": pp["department"],
+                "confidence": round(max(0.0, min(1.0, conf)), 3) if topic else 0.0,
+                "similarity": round(sim, 3),
+                "keywords": why,
+                "nearest_topic_id": int(nearest["topic_id"]) if nearest and not topic else None,
+                "similar": similar[i],
+                "model_version": self.model.version,
+            }
+            if reason:
+                item["reason"] = reason
+            if truncated[i]:
+                item["truncated_to_chars"] = MAX_CHARS
+            if sup is not None:
+                item["supervised"] = {"label": sup[i][0], "probability": round(sup[i][1], 3)}
+            results.append(item)
+        return results
+
+    def _neighbours(self, vectors: np.ndarray, ok: np.ndarray) -> tuple[list[list[dict]], np.ndarray, np.ndarray]:
+        """The `top_k` most similar past complaints to show, and the topic the closest ones agree on."""
+        n = len(vectors)
+        similar: list[list[dict]] = [[] for _ in range(n)]
+        voted = np.full(n, UNASSIGNED, dtype=np.int64)
+        support = np.zeros(n, dtype=np.float32)
+        neigh, meta = self.model.neighbours()
+        rows = np.flatnonzero(ok)
+        if not len(neigh) or not len(rows):
+            return similar, voted, support
+        idx, sim = nearest_neighbours(vectors[rows], neigh, max(KNN, self.top_k))
+        v, s = neighbour_vote(idx, sim, np.asarray(meta.get("topics") or [UNASSIGNED] * len(neigh), dtype=np.int64))
+        voted[rows], support[rows] = v, s
+        for r, (cand, sims) in zip(rows, zip(idx, sim)):
+            similar[r] = [{"complaint_id": meta["ids"][j], "date": meta["dates"][j], "snippet": meta["snippets"][j],
+                           "similarity": round(float(x), 3)} for j, x in zip(cand[: self.top_k], sims[: self.top_k])]
+        return similar, voted, support
+
+
+def read_complaint_file(path: str | Path, text_column: str | None = None) -> tuple[list[str], list[dict]]:
+    """(texts, per-row identity {row, complaint_id}) from a CSV/XLSX/JSONL/Parquet file."""
+    from .readers import read_table
+    from .schema import COMPLAINT, map_columns
+
+    table = read_table(path)
+    overrides = {text_column: "text"} if text_column else None
+    mapping = map_columns(COMPLAINT, list(table.frame.columns), str(table.path), overrides)
+    texts = [None if v is None else str(v) for v in table.frame[mapping["text"]]]
+    ids = table.frame[mapping["complaint_id"]] if "complaint_id" in mapping else [None] * len(texts)
+    rows = [{"row": n, "complaint_id": None if c is None else str(c)} for n, c in zip(table.row_numbers, ids)]
+    return texts, rows
+
+
+def classify_file(classifier: TopicClassifier, path: str | Path, text_column: str | None = None) -> list[dict]:
+    """Every row gets a result; an empty text gets status "empty" with its row, not an abort."""
+    texts, rows = read_complaint_file(path, text_column)
+    keep = [i for i, t in enumerate(texts) if t is not None and t.strip()]
+    results = classifier.classify([texts[i] for i in keep]) if keep else []
+    out = [{**r, "status": "empty", "error": f"{path}: row {r['row']}: the text column is empty"} for r in rows]
+    for i, res in zip(keep, results):
+        out[i] = {**rows[i], **res}
+    return out
+
+
+def read_lines(stream: Iterable[str]) -> list[str]:
+    """One complaint per non-blank line (stdin)."""
+    texts = [line.rstrip("\r\n") for line in stream]
+    texts = [t for t in texts if t.strip()]
+    if not texts:
+        raise InputFileError("no complaint text on stdin: pipe one complaint per line")
+    return texts

@@ -1,0 +1,273 @@
+"""The compact classify artifact: everything `complaints classify` needs, in JSON and .npy only.
+
+Written at every fit and update into ``models/vN/classify/``; ``models/current.json`` names
+the version classify uses and is written only after the version is committed. Loading needs
+numpy, scipy and jieba — never BERTopic or torch — and the large arrays are memory-mapped,
+so a cold `complaints classify` answers in well under a second:
+
+    manifest.json        format, version, embedder, lexicon fingerprint
+    jieba.json           the subset of jieba's dictionary the library's texts touch
+    topics.json          stable ids, curated labels, pain points, departments, keywords, thresholds
+    centroids.npy        one unit row per topic (the order of topics.json)
+    vocabulary.json, idf.npy, components_T.npy      the lexical embedder (TF-IDF -> SVD)
+    embedder/            any other embedder, saved in its own safe format
+    neighbours.npy/.json past complaints' vectors (float16) and id, date, masked snippet
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import Library
+from ..errors import ComplaintsError
+from .assign import TopicAssigner
+
+FORMAT = 1
+FOLDER = "classify"
+POINTER = "current.json"
+SNIPPET_CHARS = 60
+_LEXICAL_FILES = ("vocabulary.json", "idf.npy", "components_T.npy")
+
+
+class ArtifactError(ComplaintsError):
+    """The compact artifact is missing or damaged; the message names the file and the fix."""
+
+
+def _fix(path: Path) -> str:
+    return f"{path}: run `complaints fit` (or `complaints update`) to rebuild the classify artifact"
+
+
+def write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)  # an update keeps the parent's embedder: share the file, not the disk
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def write_compact(folder: Path, *, version: int, embedder, segmenter_dictionary: dict, segmenter_id: str,
+                  topics: list[dict], assigner: TopicAssigner, taxonomy: list[dict],
+                  neighbour_vectors: np.ndarray, neighbours: dict[str, list], parent: Path | None = None) -> Path:
+    """Write ``folder/classify``; with `parent`, the unchanged embedder files are hard-linked from it."""
+    out = Path(folder) / FOLDER
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    kind = getattr(embedder, "kind", "")
+    if kind == "lexical":
+        if parent is not None and all((parent / f).exists() for f in _LEXICAL_FILES):
+            for f in _LEXICAL_FILES:
+                link_or_copy(parent / f, out / f)
+        else:
+            write_json(out / "vocabulary.json", embedder.terms_())
+            np.save(out / "idf.npy", np.asarray(embedder.idf_, dtype=np.float64))
+            np.save(out / "components_T.npy", np.ascontiguousarray(embedder.components_.T, dtype=np.float32))
+    else:
+        embedder.save(out / "embedder")
+    order = {int(t): i for i, t in enumerate(assigner.topic_ids_)}
+    for t in topics:
+        i = order.get(int(t["topic_id"]))
+        t["threshold"] = None if i is None else round(float(assigner.thresholds_[i]), 5)
+        t["typical"] = None if i is None else round(float(assigner.typical_[i]), 5)
+    write_json(out / "topics.json", {"topics": topics, "taxonomy": taxonomy,
+                                     "assigner": {"quantile": assigner.quantile,
+                                                  "min_similarity": assigner.min_similarity},
+                                     "topic_ids": [int(t) for t in assigner.topic_ids_]})
+    np.save(out / "centroids.npy", assigner.centroids_.astype(np.float32))
+    np.save(out / "neighbours.npy", np.asarray(neighbour_vectors, dtype=np.float16))
+    write_json(out / "neighbours.json", neighbours)
+    write_json(out / "jieba.json", segmenter_dictionary)
+    write_json(out / "manifest.json", {
+        "format": FORMAT, "version": version, "embedder_kind": kind, "embedder_id": embedder.id,
+        "segmenter_id": segmenter_id, "hmm": bool(getattr(getattr(embedder, "segmenter", None), "hmm", True)),
+        "ngram_range": list(getattr(embedder, "ngram_range", (1, 1))), "dim": int(assigner.centroids_.shape[1]),
+        "n_topics": len(assigner.topic_ids_), "n_neighbours": len(neighbour_vectors),
+        "created_at": dt.datetime.now().isoformat(timespec="seconds"),
+    })
+    return out
+
+
+def point_to(library: Library, version: int, folder: Path) -> None:
+    """Make `version` the one classify uses (after its transaction committed)."""
+    write_json(library.models_dir / POINTER, {"version": version, "classify": str(Path(folder) / FOLDER)})
+
+
+def current_folder(library: Library) -> Path:
+    pointer = library.models_dir / POINTER
+    if not pointer.exists():
+        raise ArtifactError(f"{pointer} not found: this library has no fitted topic model yet; "
+                            "run `complaints fit` first")
+    try:
+        folder = Path(json.loads(pointer.read_text(encoding="utf-8"))["classify"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ArtifactError(f"{_fix(pointer)} (unreadable: {e})") from None
+    return folder if folder.is_absolute() else library.root / folder
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{_fix(path)} (file missing)") from None
+    except (OSError, ValueError) as e:
+        raise ArtifactError(f"{_fix(path)} (damaged: {e})") from None
+
+
+def _read_npy(path: Path, mmap: bool = True) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError:
+        raise ArtifactError(f"{_fix(path)} (file missing)") from None
+    except (OSError, ValueError) as e:
+        raise ArtifactError(f"{_fix(path)} (damaged: {e})") from None
+
+
+@dataclass
+class CompactModel:
+    """A loaded classify artifact. Heavy parts (neighbours) load on first use."""
+
+    folder: Path
+    manifest: dict
+    topics: list[dict]
+    taxonomy: list[dict]
+    assigner: TopicAssigner
+    segmenter: Any
+    embed: Any  # callable: list[list[str]] tokens, list[str] texts -> (n, dim) unit vectors
+    _neighbours: tuple | None = field(default=None, repr=False)
+
+    @property
+    def version(self) -> int:
+        return int(self.manifest["version"])
+
+    def neighbours(self) -> tuple[np.ndarray, dict]:
+        if self._neighbours is None:
+            vecs = _read_npy(self.folder / "neighbours.npy", mmap=False).astype(np.float32)
+            meta = read_json(self.folder / "neighbours.json")
+            if len(meta.get("ids", [])) != len(vecs):
+                raise ArtifactError(f"{_fix(self.folder / 'neighbours.json')} (does not match neighbours.npy)")
+            self._neighbours = (vecs, meta)
+        return self._neighbours
+
+
+def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
+    """Load ``folder`` (a ``classify/`` directory); errors name the file and say what to run."""
+    from ..lexicons import Lexicons
+    from ..segment import Segmenter
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ArtifactError(f"{_fix(folder)} (folder missing)")
+    manifest = read_json(folder / "manifest.json")
+    if manifest.get("format") != FORMAT:
+        raise ArtifactError(f"{_fix(folder / 'manifest.json')} (format {manifest.get('format')!r}, expected {FORMAT})")
+    table = read_json(folder / "topics.json")
+    try:
+        topics, taxonomy, ids = table["topics"], table["taxonomy"], table["topic_ids"]
+    except (KeyError, TypeError):
+        raise ArtifactError(f"{_fix(folder / 'topics.json')} (missing keys)") from None
+    centroids = _read_npy(folder / "centroids.npy", mmap=False)
+    by_id = {int(t["topic_id"]): t for t in topics}
+    if centroids.shape[0] != len(ids) or any(i not in by_id for i in ids):
+        raise ArtifactError(f"{_fix(folder / 'centroids.npy')} (does not match topics.json)")
+    assigner = TopicAssigner.from_arrays(
+        ids, centroids, [by_id[i]["threshold"] for i in ids], [by_id[i]["typical"] for i in ids],
+        **table.get("assigner", {}))
+
+    lex = Lexicons.load(lexicons)
+    hmm = bool(manifest.get("hmm", True))
+    today = "jieba-" + lex.fingerprint() + ("" if hmm else "-nohmm")
+    if today == manifest.get("segmenter_id"):
+        segmenter = Segmenter(lex, hmm=hmm, dictionary=read_json(folder / "jieba.json"))
+    else:
+        warnings.warn(f"{folder}: fitted with lexicons {manifest.get('segmenter_id')}, now {today}; "
+                      "topics may drift until `complaints fit` is run again", stacklevel=2)
+        segmenter = Segmenter(lex, hmm=hmm)
+
+    if manifest.get("embedder_kind") == "lexical":
+        from ..embed._base import l2_normalize
+        from ..embed.lexical import tfidf_rows
+
+        terms = read_json(folder / "vocabulary.json")
+        vocab = {t: i for i, t in enumerate(terms)}
+        idf = _read_npy(folder / "idf.npy", mmap=False)
+        comp_t = _read_npy(folder / "components_T.npy")
+        if not (len(vocab) == len(idf) == comp_t.shape[0]) or comp_t.shape[1] != centroids.shape[1]:
+            raise ArtifactError(f"{_fix(folder / 'components_T.npy')} (sizes disagree with the vocabulary)")
+        ngram = tuple(manifest.get("ngram_range", (1, 1)))
+
+        def embed(tokens: list[list[str]], texts: list[str]) -> np.ndarray:
+            X = tfidf_rows(tokens, vocab, idf, ngram).astype(np.float32)
+            return l2_normalize(np.asarray(X @ comp_t))
+    else:
+        from ..embed import load_embedder
+
+        emb = load_embedder(folder / "embedder", segmenter=segmenter, lexicons=lexicons)
+
+        def embed(tokens: list[list[str]], texts: list[str]) -> np.ndarray:
+            return np.asarray(emb.transform(texts), dtype=np.float32)
+
+    return CompactModel(folder, manifest, topics, taxonomy, assigner, segmenter, embed)
+
+
+def topic_entries(store, version: int, lexicons: str | None = None) -> list[dict]:
+    """The version's topics as classify shows them: curated labels and pain points, merges followed."""
+    from .curate import topics_frame
+    from .stable_ids import merged_into, resolve_merge
+
+    df = topics_frame(store, version, lexicons, include_merged=True)
+    kw = {int(t): json.loads(k or "[]") for t, k in store.query(
+        "SELECT topic_id, keywords FROM topics WHERE version = ?", [version]).itertuples(index=False, name=None)}
+    merges = merged_into(store)
+    return [{"topic_id": int(r.topic_id), "label": r.label, "painpoint": r.painpoint,
+             "painpoint_name": r.painpoint_name, "department": r.department, "status": r.status, "size": int(r.size),
+             "keywords": [w for w, _ in kw.get(int(r.topic_id), [])],
+             "merged_into": (resolve_merge(int(r.topic_id), merges) if int(r.topic_id) in merges else None)}
+            for r in df.itertuples(index=False)]
+
+
+def taxonomy_entries(lexicons: str | None = None) -> list[dict]:
+    from .taxonomy import load_taxonomy
+
+    return [{"key": p.key, "name": p.name, "department": p.department, "seeds": list(p.seeds)}
+            for p in load_taxonomy(lexicons)]
+
+
+def neighbour_meta(store, complaint_ids: list[str]) -> dict[str, list]:
+    """Id, date and a masked snippet for each complaint, in the given order."""
+    df = store.query(f"SELECT complaint_id, strftime(received_at, '%Y-%m-%d') AS d, left(text, {SNIPPET_CHARS}) AS s "
+                     "FROM complaints WHERE complaint_id IN (SELECT unnest(?::VARCHAR[]))", [complaint_ids])
+    by_id = {c: (d, s) for c, d, s in df.itertuples(index=False, name=None)}
+    return {"ids": list(complaint_ids), "dates": [by_id.get(c, (None, ""))[0] for c in complaint_ids],
+            "snippets": [by_id.get(c, (None, ""))[1] for c in complaint_ids]}
+
+
+def refresh_topics(library: Library, store, lexicons: str | None = None) -> None:
+    """Rewrite the current artifact's topics.json after curation, keeping its learned thresholds."""
+    try:
+        folder = current_folder(library)
+    except ArtifactError:
+        return  # nothing fitted with a classify artifact yet
+    path = folder / "topics.json"
+    if not path.exists():
+        return
+    table = read_json(path)
+    version = int(read_json(folder / "manifest.json")["version"])
+    learned = {int(t["topic_id"]): (t.get("threshold"), t.get("typical")) for t in table["topics"]}
+    topics = topic_entries(store, version, lexicons)
+    for t in topics:
+        t["threshold"], t["typical"] = learned.get(t["topic_id"], (None, None))
+    table["topics"] = topics
+    write_json(path, table)

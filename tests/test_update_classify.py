@@ -1,0 +1,256 @@
+"""`complaints update` (assign, emerging topics, drift, no-op) and `complaints classify` (fields, JSON,
+stdin, files, supervised, bad inputs, missing artifacts), on generated data with real fits."""
+
+import json
+import os
+import random
+import subprocess
+import sys
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from complaints.config import resolve_library
+from complaints.demo_data import EMERGING_TEMPLATES, generate
+from complaints.ingest import ingest_file
+from complaints.topics.fit import FitError, fit_library, fit_lock
+from complaints.topics.update import update_library
+
+from .conftest import ROOT
+
+runner = CliRunner()
+CUT = pd.Timestamp("2026-09-01")
+
+
+def _planted_emerging(path, n=80, seed=1):
+    """A new kind of complaint the fitted model has never seen: double charging after a billing upgrade."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        text = rng.choice(EMERGING_TEMPLATES).format(
+            date=rng.choice(["上周", "10月5号", "前天"]), fee_thing=rng.choice(["月租", "流量包", "宽带费", "套餐费"]),
+            amount_big=rng.choice([58, 128, 199]), amount=rng.choice([10, 30, 58]),
+            plan=rng.choice(["5G畅享套餐", "任我看套餐"]), days=rng.choice([3, 5, 7]))
+        rows.append([f"EM{i:04d}", f"1390000{i:04d}", f"2026-10-{1 + i % 28:02d} 10:00:00", "10086热线", "杭州",
+                     text + rng.choice(["，请尽快处理", "。退钱！", "，给个说法"])])
+    pd.DataFrame(rows, columns=["工单编号", "手机号码", "受理时间", "受理渠道", "地市", "投诉内容"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory):
+    base = tmp_path_factory.mktemp("upd")
+    data = base / "data"
+    generate(data, n_customers=1800, seed=11)
+    df = pd.read_csv(data / "complaints.csv", dtype=str)
+    when = pd.to_datetime(df["受理时间"], errors="coerce", format="mixed")
+    df[~(when >= CUT)].to_csv(data / "early.csv", index=False)
+    df[when >= CUT].to_csv(data / "late.csv", index=False)
+    library = resolve_library(base / "lib")
+    ingest_file(library, "customers", data / "customers.csv")
+    ingest_file(library, "complaints", data / "early.csv")
+    fit_library(library, embedder="lexical")
+    truth = json.loads((data / "ground_truth.json").read_text(encoding="utf-8"))["complaint_pain_points"]
+    return {"library": library, "data": data, "truth": truth, "late": df[when >= CUT]}
+
+
+def q(library, sql, params=None):
+    con = duckdb.connect(str(library.db_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).df()
+    finally:
+        con.close()
+
+
+def test_update_assigns_new_complaints_then_does_nothing_when_nothing_is_new(lib):
+    library = lib["library"]
+    ingest_file(library, "complaints", lib["data"] / "late.csv")
+    res = update_library(library)
+    assert res.version == 2 and res.parent_version == 1 and not res.nothing_new
+    late = q(library, "SELECT a.complaint_id, a.topic_id, a.painpoint, a.method, a.confidence FROM assignments a "
+                      "WHERE version = 2 AND complaint_id NOT IN (SELECT complaint_id FROM assignments WHERE version = 1)")
+    assert len(late) == res.new_complaints > 100
+    assigned = late[late["method"] == "update"]
+    assert len(assigned) / len(late) > 0.7
+    assert (assigned["confidence"] > 0).all() and (assigned["topic_id"] >= 0).all()
+    truth = assigned["complaint_id"].map(lib["truth"])
+    agree = (truth == assigned["painpoint"]).mean()
+    assert agree > 0.7, agree  # a new complaint lands on a topic of its true pain point
+    # earlier assignments are carried over unchanged
+    v1 = q(library, "SELECT complaint_id, topic_id FROM assignments WHERE version = 1 ORDER BY 1")
+    v2 = q(library, "SELECT complaint_id, topic_id FROM assignments WHERE version = 2 AND complaint_id IN "
+                    "(SELECT complaint_id FROM assignments WHERE version = 1) ORDER BY 1")
+    assert v1.equals(v2)
+    kinds = q(library, "SELECT version, kind, parent_version FROM model_versions ORDER BY 1")
+    assert kinds.values.tolist()[-1] == [2, "update", 1]
+    drift = q(library, "SELECT * FROM drift WHERE version = 2")
+    assert drift["n_now"].sum() == res.new_complaints and drift["n_prev"].sum() > 0
+
+    again = update_library(library)  # cron: nothing arrived since
+    assert again.nothing_new and again.version is None
+    assert q(library, "SELECT max(version) AS v FROM model_versions")["v"][0] == 2
+    r = runner.invoke(app, ["update", "--library", str(library.root)])
+    assert r.exit_code == 0 and "nothing new since model version 2" in r.output
+
+
+def test_a_new_kind_of_complaint_becomes_an_emerging_topic(lib):
+    library = lib["library"]
+    ingest_file(library, "complaints", _planted_emerging(lib["data"] / "emerging.csv"))
+    r = runner.invoke(app, ["update", "--library", str(library.root), "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert res["emerging"], res
+    v = res["version"]
+    members = q(library, "SELECT a.topic_id, a.complaint_id FROM assignments a JOIN topics t USING (topic_id) "
+                         "WHERE a.version = ? AND t.version = ? AND t.status = 'emerging'", [v, v])
+    assert len(members) >= 20
+    assert members["complaint_id"].str.startswith("EM").mean() > 0.9  # groups of the planted complaints only
+    words = {w for e in res["emerging"] for w in e["keywords"]}
+    assert words & {"系统升级", "重复扣费", "双倍"}, words
+    topics = q(library, "SELECT topic_id, first_version, painpoint, examples FROM topics WHERE version = ? "
+                        "AND status = 'emerging'", [v])
+    assert (topics["first_version"] == v).all()
+    assert "billing" in set(topics["painpoint"])  # double charging is a billing dispute
+    assert all(json.loads(x) for x in topics["examples"])
+    new_ids = set(topics["topic_id"])
+    earlier = set(q(library, "SELECT topic_id FROM topics WHERE version = ?", [v - 1])["topic_id"])
+    assert not new_ids & earlier  # fresh stable ids
+    drift = q(library, "SELECT topic_id, is_new FROM drift WHERE version = ?", [v])
+    assert set(drift[drift["is_new"]]["topic_id"]) == new_ids
+    r = runner.invoke(app, ["drift", "--library", str(library.root), "--json"])
+    assert r.exit_code == 0 and {d["topic_id"] for d in json.loads(r.output) if d["is_new"]} == new_ids
+    # classify now knows the emerging topics: a fresh complaint like an example of the largest one
+    biggest = max(res["emerging"], key=lambda e: e["size"])["topic_id"]
+    example = q(library, "SELECT c.text FROM complaints c WHERE complaint_id = ?",
+                [json.loads(topics.set_index("topic_id")["examples"][biggest])[0]])["text"][0]
+    r = runner.invoke(app, ["classify", "--library", str(library.root), "--json", "--top-k", "2",
+                            example.replace("，", "。") + "太离谱了"])
+    out = json.loads(r.output.strip().splitlines()[0])
+    assert out["topic_id"] == biggest and out["similar"][0]["complaint_id"].startswith("EM")
+
+
+def test_curated_label_survives_update_and_refit(lib):
+    library = lib["library"]
+    top = q(library, "SELECT topic_id FROM topics WHERE version = (SELECT max(version) FROM topics) AND "
+                     "status = 'active' ORDER BY size DESC LIMIT 1")["topic_id"][0]
+    assert runner.invoke(app, ["topics", "rename", str(top), "分析师标签", "--library", str(library.root)]).exit_code == 0
+    r = runner.invoke(app, ["topics", "list", "--json", "--library", str(library.root)])
+    assert {t["topic_id"]: t["label"] for t in json.loads(r.output)}[int(top)] == "分析师标签"
+    example = q(library, "SELECT c.text FROM assignments a JOIN complaints c USING (complaint_id) WHERE a.version = "
+                         "(SELECT max(version) FROM assignments) AND a.topic_id = ? AND a.method = 'cluster' "
+                         "ORDER BY a.confidence DESC LIMIT 1", [int(top)])["text"][0]
+    r = runner.invoke(app, ["classify", "--json", "--library", str(library.root), example])
+    got = json.loads(r.output.strip())
+    assert got["topic_id"] == top and got["topic_label"] == "分析师标签"  # classify sees curation at once
+
+    _planted_emerging(lib["data"] / "more.csv", n=5, seed=9)
+    more = pd.read_csv(lib["data"] / "more.csv").assign(工单编号=lambda d: "MORE" + d["工单编号"])
+    more.to_csv(lib["data"] / "more.csv", index=False)
+    ingest_file(library, "complaints", lib["data"] / "more.csv")
+    res = update_library(library)
+    assert res.version is not None
+    labels = q(library, "SELECT t.topic_id, coalesce(c.label, t.label) AS label FROM topics t LEFT JOIN curation c "
+                        "USING (topic_id) WHERE t.version = ?", [res.version])
+    assert labels.set_index("topic_id")["label"][int(top)] == "分析师标签"
+
+    refit = fit_library(library, embedder="lexical")
+    assert int(top) in refit.carried_topic_ids
+    r = runner.invoke(app, ["topics", "show", str(top), "--json", "--library", str(library.root)])
+    shown = json.loads(r.output)
+    assert shown["label"] == "分析师标签" and shown["lineage"]  # lineage: which old ids it came from
+    r = runner.invoke(app, ["classify", "--json", "--library", str(library.root), example])
+    assert json.loads(r.output.strip())["topic_label"] == "分析师标签"
+
+
+def test_classify_fields_table_json_stdin_and_file(lib, tmp_path):
+    lib_dir = str(lib["library"].root)
+    r = runner.invoke(app, ["classify", "--library", lib_dir, "--json", "--top-k", "3",
+                            "携号转网一直说我有合约，不给授权码，我的号码13812345678",
+                            "家里信号太差，打电话老是掉线，网速也慢"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.output.strip().splitlines()]
+    assert len(lines) == 2
+    first = lines[0]
+    for key in ("topic_id", "topic_label", "painpoint", "painpoint_name", "department", "confidence", "keywords",
+                "similar", "model_version", "status"):
+        assert key in first
+    assert first["painpoint"] == "porting" and first["department"]
+    assert "13812345678" not in r.output and "<手机号>" in first["text"]
+    assert len(first["similar"]) == 3 and all({"complaint_id", "date", "snippet"} <= set(s) for s in first["similar"])
+    assert lines[1]["painpoint"] == "network"
+
+    r = runner.invoke(app, ["classify", "--library", lib_dir, "携号转网一直说我有合约，不给授权码"])
+    assert r.exit_code == 0 and "pain point" in r.output and "携号转网受阻" in r.output and "similar" in r.output
+
+    r = runner.invoke(app, ["classify", "--library", lib_dir, "--json", "--top-k", "0"],
+                      input="宽带又断网了，师傅一直不上门\n\n话费被乱扣了三十块\n")
+    got = [json.loads(x) for x in r.output.strip().splitlines()]
+    assert len(got) == 2 and got[0]["similar"] == [] and got[1]["painpoint"] == "billing"
+
+    f = tmp_path / "new.csv"
+    pd.DataFrame({"工单编号": ["N1", "N2", "N3"], "投诉内容": ["信号差，经常没有服务", "", "乱扣费，扣了我的话费"]}).to_csv(f, index=False)
+    r = runner.invoke(app, ["classify", "--library", lib_dir, "--json", "--file", str(f)])
+    rows = [json.loads(x) for x in r.output.strip().splitlines()]
+    assert [x["complaint_id"] for x in rows] == ["N1", "N2", "N3"]
+    assert rows[1]["status"] == "empty" and "row 3" in rows[1]["error"] and rows[0]["status"] != "empty"
+
+
+def test_classify_bad_inputs_get_sensible_answers(lib):
+    lib_dir = str(lib["library"].root)
+    r = runner.invoke(app, ["classify", "--library", lib_dir, ""])
+    assert r.exit_code == 2 and "empty" in r.output
+    r = runner.invoke(app, ["classify", "--library", lib_dir, "--json", "！！！。。。？？", "😀😡👍", "hello world, no chinese",
+                            "网速" * 50_000])
+    assert r.exit_code == 0, r.output
+    punct, emoji, english, huge = [json.loads(x) for x in r.output.strip().splitlines()]
+    for low in (punct, emoji, english):
+        assert low["topic_id"] is None and low["confidence"] == 0.0 and low["status"] in ("no_content", "unassigned")
+    assert huge["truncated_to_chars"] == 5000 and len(huge["text"]) < 200
+
+
+def test_missing_or_corrupt_artifact_names_the_file_and_the_fix(lib, tmp_path):
+    import shutil
+
+    src = lib["library"].root
+    copy = tmp_path / "lib"
+    shutil.copytree(src, copy)
+    current = json.loads((copy / "models" / "current.json").read_text())
+    folder = (copy / "models" / os.path.basename(os.path.dirname(current["classify"])) / "classify")
+    (copy / "models" / "current.json").write_text(json.dumps({"version": current["version"],
+                                                              "classify": str(folder)}))
+    (folder / "topics.json").write_text("{broken", encoding="utf-8")
+    r = runner.invoke(app, ["classify", "--library", str(copy), "信号差"])
+    assert r.exit_code == 2 and "topics.json" in r.output and "complaints fit" in r.output
+    (folder / "centroids.npy").unlink()
+    (copy / "models" / "current.json").unlink()
+    r = runner.invoke(app, ["classify", "--library", str(copy), "信号差"])
+    assert r.exit_code == 2 and "current.json" in r.output and "complaints fit" in r.output
+
+
+def test_supervised_label_and_probability_when_a_classifier_is_trained(lib):
+    lib_dir = str(lib["library"].root)
+    r = runner.invoke(app, ["train-classifier", "--label-column", "投诉类别", "--library", lib_dir])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["classify", "--library", lib_dir, "--json", "携号转网一直说我有合约，不给授权码"])
+    sup = json.loads(r.output.strip())["supervised"]
+    assert sup["label"] and 0 < sup["probability"] <= 1
+    assert sup["label"] == "携号转网受阻"
+
+
+def test_update_refuses_to_run_alongside_another_fit(lib):
+    with fit_lock(lib["library"]):
+        with pytest.raises(FitError, match="already running"):
+            update_library(lib["library"])
+
+
+def test_classify_imports_neither_bertopic_nor_torch(lib):
+    code = ("import sys; from complaints.config import resolve_library; from complaints.classify import TopicClassifier;"
+            f"c = TopicClassifier(resolve_library({str(lib['library'].root)!r}));"
+            "r = c.classify(['信号太差，老是掉线']); assert r[0]['painpoint'];"
+            "print(sorted(m for m in ('bertopic', 'torch', 'umap', 'hdbscan', 'sentence_transformers', 'duckdb') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
