@@ -182,7 +182,8 @@ def test_porting_section_has_reasons_lift_and_net_flow(demo):
     md = (demo["out"] / "report.md").read_text(encoding="utf-8")
     section = md[md.index("## 6."):md.index("## 7.")]
     assert "携出原因 Why customers left" in section
-    assert "携出提升 Port-out lift by pain point (95% CI)" in section and "90天 95% CI" in section
+    assert "携出提升 Port-out lift by pain point (95% CI)" in section and "90天提升 Lift 90d (95% CI)" in section
+    assert re.search(r"\| 携号转网受阻 \| 携转管理部 \| [\d,]+ \| [\d.]+% \| [\d.]+% \| [\d.]+× \(", section)
     assert "本期净携转 Net porting flow by other operator" in section
     for op in ("中国电信", "中国联通"):
         assert op in section

@@ -54,12 +54,12 @@ def build_report(library: Library, period: str | None = None, date_from: str | N
         data = load(s, p, lexicons)
     step("porting analysis", 1, 4)
     version = int(data.version["version"]) if data.version else None
-    port = porting(library, p, data.trend_start, version) if version is not None else \
+    port = porting(library, p, data.trend_start, version, lexicons) if version is not None else \
         Porting(False, "no topic model yet (run `complaints fit`)")
     step("sections", 2, 4)
     with open_store(library) as s:
         sections = [headline(data, port), painpoints(data, port), trends(data), emerging(s, data),
-                    detail(s, data), porting_section(data, port), actions(data, port), quality(s, data)]
+                    detail(s, data), porting_section(data, port), actions(data, port), quality(s, data, port)]
     return Report(TITLE, p.text() if not p.is_month else f"{p.label}（{p.text()}）",
                   dt.datetime.now().strftime("%Y-%m-%d %H:%M"), library.root.name, sections, empty=data.empty,
                   complaints=len(data.in_period()), model_version=version, slug=p.slug)

@@ -10,6 +10,7 @@ import pandas as pd
 from ..mask import mask_pii
 from ..store import LibraryStore
 from .data import UNASSIGNED, ReportData
+from .links import Porting
 from .model import SECTION_TITLES, Section, Table
 
 TITLE = dict(SECTION_TITLES)["quality"]
@@ -34,7 +35,12 @@ def _rejects(store: LibraryStore) -> pd.DataFrame:
     return r.rename(columns={"kind": "类型 Kind", "col": "字段 Column", "n": "行数 Rows", "reason": "原因示例 Example reason"})
 
 
-def quality(store: LibraryStore, data: ReportData) -> Section:
+def _link_checks(porting: Porting) -> pd.DataFrame:
+    rows = [(k, int(v), porting.issue_notes.get(k, "")) for k, v in porting.issues.items() if v]
+    return pd.DataFrame(rows, columns=["检查 Check", "数量 Count", "处理 Handling"])
+
+
+def quality(store: LibraryStore, data: ReportData, porting: Porting) -> Section:
     sec = Section(8, "quality", TITLE)
     p = data.period
     now = data.in_period()
@@ -75,4 +81,9 @@ def quality(store: LibraryStore, data: ReportData) -> Section:
                        "see `complaints rejects` for each row.")
     if not rejects.empty:
         sec.tables.append(Table("拒收原因 Rejected rows by reason", rejects, {"行数 Rows": "int"}))
+    checks = _link_checks(porting) if porting.available else pd.DataFrame()
+    if not checks.empty:
+        sec.tables.append(Table("关联数据检查 Linking checks (whole library)", checks, {"数量 Count": "int"},
+                                note="客户、投诉与携转记录关联时发现的不一致，已计数并按说明处理。"
+                                     "What does not add up when complaints, customers and port events are linked."))
     return sec
