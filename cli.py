@@ -352,9 +352,9 @@ def classify(texts: Annotated[Optional[list[str]], typer.Argument(
                 raise typer.BadParameter("give complaint texts, --file FILE, or pipe one complaint per line")
             given = read_lines(sys.stdin)
         results = clf.classify(given)
-    if as_json:
-        for r in results:
-            out.print(json.dumps(r, ensure_ascii=False), highlight=False, soft_wrap=True)
+    if as_json:  # plain writes: rich's markup handling costs more than classifying
+        out.file.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results))
+        out.file.flush()
         return
     _print_classified(results)
 

@@ -17,7 +17,8 @@ import numpy as np
 from .config import Library
 from .errors import ComplaintsError, InputFileError
 from .normalize import normalize_text
-from .topics.assign import KNN, UNASSIGNED, nearest_neighbours, neighbour_vote
+from .segment import cut_chunks
+from .topics.assign import KNN, UNASSIGNED, neighbour_vote
 from .topics.compact import CompactModel, current_folder, load_compact
 
 MAX_CHARS = 5000  # a complaint longer than this is classified on its first 5,000 characters
@@ -67,21 +68,20 @@ class TopicClassifier:
         for i, t in enumerate(texts, start=1):
             if t is None or not str(t).strip():
                 raise ClassifyError(f"text {i} is empty: give the complaint's text")
-        out: list[dict] = []
-        for start in range(0, len(texts), CHUNK):
-            out += self._classify_chunk([str(t) for t in texts[start:start + CHUNK]])
-        return out
-
-    def _classify_chunk(self, raw: list[str]) -> list[dict]:
-        clean = [normalize_text(t) for t in raw]
+        clean = [normalize_text(str(t)) for t in texts]
         truncated = [len(t) > MAX_CHARS for t in clean]
         clean = [t[:MAX_CHARS] for t in clean]
-        seg = self.model.segmenter
-        tokens = [seg.cut(t) for t in clean]
+        out: list[dict] = []
+        for chunk, tokens in cut_chunks(self.model.segmenter, clean, chunk=CHUNK):
+            start = len(out)
+            out += self._classify_chunk(chunk, tokens, truncated[start:start + len(chunk)])
+        return out
+
+    def _classify_chunk(self, clean: list[str], tokens: list[list[str]], truncated: list[bool]) -> list[dict]:
         vectors = self.model.embed(tokens, clean)
         has_content = np.linalg.norm(vectors, axis=1) > 0
         res = self.model.assigner.transform(vectors)
-        similar, voted, support = self._neighbours(vectors, has_content)
+        similar, voted, support = self._neighbours(vectors, has_content, res["all"])
         sup = None
         if self.supervised is not None:
             probs = self.supervised.predict_proba(clean)
@@ -129,18 +129,19 @@ class TopicClassifier:
             results.append(item)
         return results
 
-    def _neighbours(self, vectors: np.ndarray, ok: np.ndarray) -> tuple[list[list[dict]], np.ndarray, np.ndarray]:
+    def _neighbours(self, vectors: np.ndarray, ok: np.ndarray,
+                    centroid_sims: np.ndarray) -> tuple[list[list[dict]], np.ndarray, np.ndarray]:
         """The `top_k` most similar past complaints to show, and the topic the closest ones agree on."""
         n = len(vectors)
         similar: list[list[dict]] = [[] for _ in range(n)]
         voted = np.full(n, UNASSIGNED, dtype=np.int64)
         support = np.zeros(n, dtype=np.float32)
-        neigh, meta = self.model.neighbours()
+        index, meta = self.model.neighbours()
         rows = np.flatnonzero(ok)
-        if not len(neigh) or not len(rows):
+        if not len(index) or not len(rows):
             return similar, voted, support
-        idx, sim = nearest_neighbours(vectors[rows], neigh, max(KNN, self.top_k))
-        v, s = neighbour_vote(idx, sim, np.asarray(meta.get("topics") or [UNASSIGNED] * len(neigh), dtype=np.int64))
+        idx, sim = index.search(vectors[rows], max(KNN, self.top_k), centroid_sims[rows])
+        v, s = neighbour_vote(idx, sim, index.topics)
         voted[rows], support[rows] = v, s
         for r, (cand, sims) in zip(rows, zip(idx, sim)):
             similar[r] = [{"complaint_id": meta["ids"][j], "date": meta["dates"][j], "snippet": meta["snippets"][j],

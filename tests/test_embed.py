@@ -120,7 +120,7 @@ def test_fit_transform_equals_fit_then_transform(corpus, seg):
 
 
 def test_parallel_tokenizing_gives_the_same_vectors(lexical, corpus, monkeypatch):
-    import complaints.embed.lexical as mod
+    import complaints.segment as mod
 
     texts = corpus * 3 + [f"{t} 第{i}次" for i, t in enumerate(corpus)]
     serial = LexicalEmbedder.__new__(LexicalEmbedder)

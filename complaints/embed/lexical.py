@@ -9,9 +9,7 @@ pickles or scikit-learn objects and the classify path stays cheap.
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
-import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -19,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..artifacts import check_lexicons
-from ..segment import Segmenter
+from ..segment import Segmenter, cut_chunks
 from ._base import (
     Embedder,
     EmbedderError,
@@ -35,19 +33,8 @@ VERSION = 1
 VOCAB_FILE = "vocabulary.json"
 ARRAYS_FILE = "lexical.npz"
 
-# Tokenising is jieba-bound (~4,000 short docs/s per core); past this many uncached texts a
-# forked pool of workers pays for itself.
-PARALLEL_MIN = 4000
 CHUNK = 1000
 TOKEN_CACHE_MAX = 200_000
-
-_WORKER_SEGMENTER: Segmenter | None = None
-
-
-def _cut_chunk(chunk: list[str]) -> list[list[str]]:
-    seg = _WORKER_SEGMENTER
-    return [seg.cut(t) for t in chunk]
-
 
 def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
     """scikit-learn's ``_VectorizerMixin._word_ngrams`` (no stop words), so vocabularies match."""
@@ -174,30 +161,12 @@ class LexicalEmbedder(Embedder):
             cache.clear()
             self._canon.clear()
         uniq = list(dict.fromkeys(texts[i] for i in todo))
-        workers = self._workers()
-        seg = self.segmenter
-        if workers > 1 and len(uniq) >= PARALLEL_MIN and _can_fork():
-            global _WORKER_SEGMENTER
-            _WORKER_SEGMENTER = seg
-            chunks = [uniq[i : i + CHUNK] for i in range(0, len(uniq), CHUNK)]
-            canon = self._canon
-            try:
-                with mp.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-                    for chunk, toks_list in zip(chunks, pool.imap(_cut_chunk, chunks)):
-                        for text, toks in zip(chunk, toks_list):
-                            # one str object per distinct token keeps the memo small
-                            cache[text] = [canon.setdefault(t, t) for t in toks]
-                        if progress:
-                            progress(len(chunk))
-            finally:
-                _WORKER_SEGMENTER = None
-        else:
-            for start in range(0, len(uniq), CHUNK):
-                chunk = uniq[start : start + CHUNK]
-                for text in chunk:
-                    cache[text] = seg.cut(text)
-                if progress:
-                    progress(len(chunk))
+        canon = self._canon
+        for chunk, toks_list in cut_chunks(self.segmenter, uniq, self._workers(), CHUNK):
+            for text, toks in zip(chunk, toks_list):
+                cache[text] = [canon.setdefault(t, t) for t in toks]  # one str per distinct token: a small memo
+            if progress:
+                progress(len(chunk))
         if progress and len(todo) > len(uniq):
             progress(len(todo) - len(uniq))  # repeats within the batch
         for i in todo:
@@ -355,10 +324,6 @@ def tfidf_rows(tokens: list[list[str]], vocabulary: dict[str, int], idf: np.ndar
     norms[norms == 0] = 1.0
     X.data /= norms[rows]
     return X
-
-
-def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
 
 
 __all__ = ["LexicalEmbedder", "tfidf_rows", "word_ngrams"]

@@ -74,7 +74,8 @@ class TopicAssigner:
         n = len(vectors)
         if n == 0 or not len(self.topic_ids_):
             z = np.zeros(n, dtype=np.float32)
-            return {"topic": np.full(n, UNASSIGNED), "nearest": np.full(n, UNASSIGNED), "similarity": z, "second": z}
+            return {"topic": np.full(n, UNASSIGNED), "nearest": np.full(n, UNASSIGNED), "similarity": z, "second": z,
+                    "all": np.zeros((n, len(self.topic_ids_)), dtype=np.float32)}
         sims = self.similarities(vectors)
         order = np.argsort(-sims, axis=1)[:, :2]
         best = order[:, 0]
@@ -84,7 +85,7 @@ class TopicAssigner:
         nearest = self.topic_ids_[best]
         topic = np.where(sim >= self.thresholds_[best], nearest, UNASSIGNED)
         return {"topic": topic, "nearest": nearest, "similarity": sim.astype(np.float32),
-                "second": second.astype(np.float32)}
+                "second": second.astype(np.float32), "all": sims}
 
 
 KNN = 10
@@ -92,23 +93,68 @@ KNN_MIN_SIMILARITY = 0.6
 KNN_MIN_VOTES = 3
 
 
-def nearest_neighbours(vectors: np.ndarray, neighbours: np.ndarray, k: int,
-                       chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """(indices, cosines) of each row's `k` most similar neighbours, most similar first."""
-    n, m = len(vectors), len(neighbours)
-    k = min(k, m)
-    idx = np.zeros((n, k), dtype=np.int64)
-    sim = np.zeros((n, k), dtype=np.float32)
-    if not n or not k:
-        return idx, sim
-    for s in range(0, n, chunk):
-        block = unit_rows(vectors[s:s + chunk]) @ neighbours.T
-        top = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < m else np.tile(np.arange(m), (len(block), 1))
-        part = np.take_along_axis(block, top, axis=1)
-        order = np.argsort(-part, axis=1)
-        idx[s:s + chunk] = np.take_along_axis(top, order, axis=1)
-        sim[s:s + chunk] = np.take_along_axis(part, order, axis=1)
-    return idx, sim
+def _top_k(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of each row's `k` largest entries, largest first."""
+    k = min(k, block.shape[1])
+    if not k:
+        return np.zeros((len(block), 0), dtype=np.int64), np.zeros((len(block), 0), dtype=np.float32)
+    top = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < block.shape[1] else \
+        np.tile(np.arange(block.shape[1]), (len(block), 1))
+    part = np.take_along_axis(block, top, axis=1)
+    order = np.argsort(-part, axis=1)
+    return np.take_along_axis(top, order, axis=1), np.take_along_axis(part, order, axis=1)
+
+
+class NeighbourIndex:
+    """Past complaints' vectors, searched for the most similar ones.
+
+    Up to `exact_max` complaints are searched exhaustively. Past that, each query is compared
+    with the members of its `n_topics` nearest topics (and every complaint without a topic):
+    similar complaints share topics, and a 50,000-complaint library then costs a few percent
+    of a full scan, which keeps `classify --file` in the thousands per second.
+    """
+
+    def __init__(self, vectors: np.ndarray, topics: np.ndarray, topic_ids: np.ndarray, exact_max: int = 20_000,
+                 n_topics: int = 3) -> None:
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.topics = np.asarray(topics, dtype=np.int64)
+        self.topic_ids = np.asarray(topic_ids, dtype=np.int64)
+        self.exact = len(self.vectors) <= exact_max
+        self.n_topics = n_topics
+        if not self.exact:
+            self.members = [np.flatnonzero(self.topics == t) for t in self.topic_ids]
+            self.pool = np.flatnonzero(~np.isin(self.topics, self.topic_ids))
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def search(self, queries: np.ndarray, k: int, centroid_sims: np.ndarray | None = None,
+               chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, cosines) of each query's `k` most similar past complaints, most similar first."""
+        q = unit_rows(queries)
+        n, k = len(q), min(k, len(self.vectors))
+        idx = np.zeros((n, k), dtype=np.int64)
+        sim = np.full((n, k), -np.inf, dtype=np.float32)
+        if not n or not k:
+            return idx, np.zeros((n, k), dtype=np.float32)
+        if self.exact or centroid_sims is None:
+            for s in range(0, n, chunk):
+                idx[s:s + chunk], sim[s:s + chunk] = _top_k(q[s:s + chunk] @ self.vectors.T, k)
+            return idx, sim
+        near = np.argsort(-centroid_sims, axis=1)[:, : self.n_topics]
+        blocks = [(self.pool, np.arange(n))] + [(self.members[t], np.flatnonzero((near == t).any(axis=1)))
+                                                 for t in range(len(self.topic_ids))]
+        for cols, rows in blocks:
+            if not len(cols) or not len(rows):
+                continue
+            for s in range(0, len(rows), chunk):
+                r = rows[s:s + chunk]
+                bi, bs = _top_k(q[r] @ self.vectors[cols].T, k)
+                cand_i = np.hstack([idx[r], cols[bi]])
+                cand_s = np.hstack([sim[r], bs])
+                pick, vals = _top_k(cand_s, k)
+                idx[r], sim[r] = np.take_along_axis(cand_i, pick, axis=1), vals
+        return idx, np.where(np.isfinite(sim), sim, 0.0).astype(np.float32)
 
 
 def neighbour_vote(idx: np.ndarray, sim: np.ndarray, neighbour_topics: np.ndarray,
@@ -116,19 +162,21 @@ def neighbour_vote(idx: np.ndarray, sim: np.ndarray, neighbour_topics: np.ndarra
                    min_share: float = 2 / 3) -> tuple[np.ndarray, np.ndarray]:
     """(topic, support): a complaint far from every centre (a short one, say) still joins the topic
     that its close past complaints agree on; support is their mean cosine."""
-    topic = np.full(len(idx), UNASSIGNED, dtype=np.int64)
-    support = np.zeros(len(idx), dtype=np.float32)
-    for r in range(len(idx)):
-        close = sim[r] >= min_similarity
-        if close.sum() < min_votes:
-            continue
-        labels = neighbour_topics[idx[r][close]]
-        labels = labels[labels != UNASSIGNED]
-        if len(labels) < min_votes:
-            continue
-        values, counts = np.unique(labels, return_counts=True)
-        best = int(np.argmax(counts))
-        if counts[best] >= min_votes and counts[best] / close.sum() >= min_share:
-            topic[r] = values[best]
-            support[r] = float(sim[r][close][neighbour_topics[idx[r][close]] == values[best]].mean())
+    n = len(idx)
+    if not n or not idx.shape[1]:
+        return np.full(n, UNASSIGNED, dtype=np.int64), np.zeros(n, dtype=np.float32)
+    close = sim >= min_similarity
+    labels = np.where(close, neighbour_topics[idx], UNASSIGNED)
+    valid = labels != UNASSIGNED
+    # votes[r, j]: how many close neighbours of row r share neighbour j's topic (k is small: k*k per row)
+    same = (labels[:, :, None] == labels[:, None, :]) & valid[:, :, None] & valid[:, None, :]
+    votes = same.sum(axis=2)
+    best = votes.argmax(axis=1)
+    rows = np.arange(n)
+    count = votes[rows, best]
+    winner = labels[rows, best]
+    ok = (count >= min_votes) & (count >= min_share * np.maximum(close.sum(axis=1), 1))
+    topic = np.where(ok, winner, UNASSIGNED)
+    agree = same[rows, best] & ok[:, None]
+    support = np.where(ok, (sim * agree).sum(axis=1) / np.maximum(agree.sum(axis=1), 1), 0.0).astype(np.float32)
     return topic, support

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..config import Library
 from ..errors import ComplaintsError
-from .assign import TopicAssigner
+from .assign import NeighbourIndex, TopicAssigner
 
 FORMAT = 1
 FOLDER = "classify"
@@ -152,13 +152,14 @@ class CompactModel:
     def version(self) -> int:
         return int(self.manifest["version"])
 
-    def neighbours(self) -> tuple[np.ndarray, dict]:
+    def neighbours(self) -> tuple[NeighbourIndex, dict]:
+        """The past complaints' search index and their id, date, snippet and topic."""
         if self._neighbours is None:
             vecs = _read_npy(self.folder / "neighbours.npy", mmap=False).astype(np.float32)
             meta = read_json(self.folder / "neighbours.json")
-            if len(meta.get("ids", [])) != len(vecs):
+            if not (len(meta.get("ids", [])) == len(meta.get("topics", [])) == len(vecs)):
                 raise ArtifactError(f"{_fix(self.folder / 'neighbours.json')} (does not match neighbours.npy)")
-            self._neighbours = (vecs, meta)
+            self._neighbours = (NeighbourIndex(vecs, np.asarray(meta["topics"]), self.assigner.topic_ids_), meta)
         return self._neighbours
 
 

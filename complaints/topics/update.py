@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..config import Library
 from ..store import LibraryStore, open_store
-from .assign import KNN, UNASSIGNED, TopicAssigner, nearest_neighbours, neighbour_vote
+from .assign import KNN, UNASSIGNED, TopicAssigner, neighbour_vote
 from .compact import (
     link_or_copy,
     read_json,
@@ -115,10 +115,9 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         res = compact.assigner.transform(vectors)
         topic = np.where(content, res["topic"], UNASSIGNED)
         conf = np.where(topic != UNASSIGNED, np.clip(res["similarity"], 0, 1), 0.0)
-        old_vecs, old_meta = compact.neighbours()
+        index, old_meta = compact.neighbours()
         far = np.flatnonzero(content & (topic == UNASSIGNED))
-        voted, support = neighbour_vote(*nearest_neighbours(vectors[far], old_vecs, KNN),
-                                        np.asarray(old_meta["topics"], dtype=np.int64))
+        voted, support = neighbour_vote(*index.search(vectors[far], KNN, res["all"][far]), index.topics)
         topic[far], conf[far] = np.where(voted != UNASSIGNED, voted, topic[far]), np.where(voted != UNASSIGNED,
                                                                                         support, conf[far])
         by_vote = np.zeros(len(topic), dtype=bool)
@@ -159,7 +158,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                               segmenter_id=compact.manifest["segmenter_id"],
                               topics=topic_entries(store, version, lexicons), assigner=assigner,
                               taxonomy=taxonomy_entries(lexicons),
-                              neighbour_vectors=np.vstack([old_vecs, vectors[keep]]),
+                              neighbour_vectors=np.vstack([index.vectors, vectors[keep]]),
                               neighbours={**{k: list(old_meta[k]) + meta[k] for k in ("ids", "dates", "snippets")},
                                           "topics": list(old_meta["topics"]) + [int(x) for x in topic[keep]]},
                               parent=parent_dir / "classify")

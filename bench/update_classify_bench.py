@@ -1,0 +1,113 @@
+"""`complaints update` against a full fit, and `complaints classify` against loading BERTopic.
+
+On generated data: fit on the oldest ~50,000 complaints, ingest the newest 5,000 and run
+`update` (target: under 10% of the fit's time). Then, from a cold shell (a fresh process):
+one `complaints classify "…"` (target < 1 s), loading the saved BERTopic model and calling
+`transform` on the same text (the thing to beat by 10x), and `classify --file` on 10,000
+complaints (target >= 2,000/s). Also: how often the classify artifact's jieba dictionary
+subset segments unseen complaints exactly like the full dictionary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import machine, peak_rss_mb, publish, table  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "complaints"
+TEXT = "携号转网一直说我有合约，营业厅不给授权码，已经跑了三趟了"
+
+
+def wall(cmd: list[str], **kw) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, **kw)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    import pandas as pd
+
+    from complaints.config import resolve_library
+    from complaints.demo_data import generate
+    from complaints.ingest import ingest_file
+    from complaints.segment import Segmenter
+    from complaints.topics.compact import current_folder, read_json
+    from complaints.topics.fit import fit_library
+    from complaints.topics.update import update_library
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--customers", type=int, default=38000, help="38,000 customers give about 55k complaints")
+    ap.add_argument("--new", type=int, default=5000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        generate(tmp / "data", n_customers=args.customers, seed=13)
+        df = pd.read_csv(tmp / "data" / "complaints.csv", dtype=str)
+        when = pd.to_datetime(df["受理时间"], errors="coerce", format="mixed").fillna(pd.Timestamp("1970-01-01"))
+        df = df.iloc[when.argsort(kind="stable")]
+        old, new = df.iloc[: -args.new], df.iloc[-args.new:]
+        old.to_csv(tmp / "old.csv", index=False)
+        new.to_csv(tmp / "new.csv", index=False)
+        lib = resolve_library(tmp / "lib")
+        ingest_file(lib, "complaints", tmp / "old.csv")
+
+        t = time.perf_counter()
+        fitted = fit_library(lib, embedder="lexical")
+        fit_s = time.perf_counter() - t
+        rows.append(["fit (lexical, UMAP+HDBSCAN)", f"{fitted.n_docs:,} complaints", round(fit_s, 1), "", ""])
+        ingest_file(lib, "complaints", tmp / "new.csv")
+        t = time.perf_counter()
+        upd = update_library(lib)
+        upd_s = time.perf_counter() - t
+        rows.append([f"update (+{upd.new_complaints:,} new)", f"{upd.assigned:,} assigned, {len(upd.emerging)} emerging, "
+                     f"{upd.unassigned:,} unassigned", round(upd_s, 1), f"{upd_s / fit_s:.1%} of fit",
+                     "< 10% of fit"])
+
+        env = {**os.environ, "COMPLAINTS_LIBRARY": str(lib.root), "HF_HUB_OFFLINE": "1"}
+        wall([str(BIN), "classify", TEXT, "--json"], env=env)  # page cache warm, as on a working laptop
+        cold = [wall([str(BIN), "classify", TEXT, "--json"], env=env) for _ in range(args.repeat)]
+        rows.append(["classify 1 text, fresh process", "median of %d" % args.repeat,
+                     round(statistics.median(cold), 2), "", "< 1 s"])
+        bertopic_code = (
+            "import sys; from bertopic import BERTopic; from complaints.embed import load_embedder;"
+            "from complaints.topics.vectorizer import ChineseTokenizer, reattach_tokenizer;"
+            f"m = BERTopic.load({str(lib.models_dir / 'v1' / 'bertopic')!r}); reattach_tokenizer(m, ChineseTokenizer());"
+            f"e = load_embedder({str(lib.models_dir / 'v1' / 'embedder')!r});"
+            f"print(m.transform([{TEXT!r}], embeddings=e.transform([{TEXT!r}]))[0])")
+        bt = [wall([sys.executable, "-c", bertopic_code], env=env) for _ in range(max(2, args.repeat // 2))]
+        bt_s = statistics.median(bt)
+        rows.append(["BERTopic.load + transform 1 text, fresh process", f"median of {len(bt)}", round(bt_s, 2),
+                     f"classify is {bt_s / statistics.median(cold):.0f}x faster", ">= 10x"])
+
+        sample = pd.concat([new, old.sample(10_000 - len(new), random_state=0)])[["工单编号", "投诉内容"]]
+        sample.to_csv(tmp / "batch.csv", index=False)
+        f_s = wall([str(BIN), "classify", "--file", str(tmp / "batch.csv"), "--json", "--top-k", "3"], env=env)
+        rows.append(["classify --file, 10,000 complaints, fresh process", f"{len(sample) / f_s:,.0f} complaints/s",
+                     round(f_s, 1), "", ">= 2,000/s"])
+
+        folder = current_folder(lib)
+        full = Segmenter()
+        subset = Segmenter(dictionary=read_json(folder.parent.parent / "v1" / "classify" / "jieba.json"))
+        texts = new["投诉内容"].dropna().tolist()
+        same = sum(full.cut(x) == subset.cut(x) for x in texts) / len(texts)
+        rows.append(["jieba dictionary subset (v1) on the 5,000 unseen complaints", f"{same:.1%} segmented identically",
+                     "", "", ""])
+    text = (f"# update and classify benchmark — {machine()}\n\n"
+            + table(["step", "what", "seconds", "result", "target"], rows)
+            + f"\n\npeak RSS of the bench process {peak_rss_mb():.0f} MB")
+    publish(text, "update_classify.md")
+
+
+if __name__ == "__main__":
+    main()
