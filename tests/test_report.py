@@ -188,7 +188,7 @@ def test_porting_section_has_reasons_lift_and_net_flow(demo):
     for op in ("中国电信", "中国联通"):
         assert op in section
     head = md[md.index("## 1."):md.index("## 2.")]
-    assert "携出量 Port-outs" in head and "Port-outs preceded by a complaint" in head
+    assert "携出申请 Port-out requests" in head and "Port-out requests preceded by a complaint" in head
 
 
 def test_empty_period_says_so_and_still_writes_files(demo, tmp_path):

@@ -18,8 +18,8 @@ def _reasons(data: ReportData, porting: Porting) -> pd.DataFrame:
     keys = s["painpoint_key"] if "painpoint_key" in s else s["painpoint"]
     return pd.DataFrame({"痛点 Pain point": [data.painpoint_name(str(k)) for k in keys],
                          "负责部门 Department": [data.department(str(k)) or "–" for k in keys],
-                         "携出户数 Port-outs": s["port_outs"].astype(int).to_numpy(),
-                         "占携出比例 Share of port-outs": s["share"].astype(float).to_numpy()})
+                         "携出申请 Port-out requests": s["port_outs"].astype(int).to_numpy(),
+                         "占携出申请比例 Share of requests": s["share"].astype(float).to_numpy()})
 
 
 def _topics(data: ReportData, porting: Porting, top: int = 10) -> pd.DataFrame:
@@ -30,8 +30,8 @@ def _topics(data: ReportData, porting: Porting, top: int = 10) -> pd.DataFrame:
     keys = t["painpoint_key"] if "painpoint_key" in t else [""] * len(t)
     return pd.DataFrame({"话题 Topic": t["topic_id"].astype(int).to_numpy(), "标签 Label": t["label"].to_numpy(),
                          "痛点 Pain point": [data.painpoint_name(str(k)) if k else "–" for k in keys],
-                         "携出户数 Port-outs": t["port_outs"].astype(int).to_numpy(),
-                         "占携出比例 Share of port-outs": t["share"].astype(float).to_numpy()})
+                         "携出申请 Port-out requests": t["port_outs"].astype(int).to_numpy(),
+                         "占携出申请比例 Share of requests": t["share"].astype(float).to_numpy()})
 
 
 def _lift(data: ReportData, porting: Porting) -> pd.DataFrame:
@@ -103,21 +103,23 @@ def porting_section(data: ReportData, porting: Porting) -> Section:
                        f"{porting.port_ins:,} 笔。Port-out requests {porting.port_outs:,} (cancelled, i.e. retained: "
                        f"{porting.cancelled:,}), port-ins {porting.port_ins:,}.")
     if porting.port_outs:
-        sec.bullets.append(f"{porting.preceded:,} 户（{porting.preceded / porting.port_outs:.0%}）在携出前 {LOOKBACK_DAYS} "
-                           f"天内投诉过；其余 {porting.port_outs - porting.preceded:,} 户没有投诉记录。")
+        sec.bullets.append(f"{porting.preceded:,} 笔（{porting.preceded / porting.port_outs:.0%}）的客户在申请前 "
+                           f"{LOOKBACK_DAYS} 天内投诉过；其余 {porting.port_outs - porting.preceded:,} 笔之前没有投诉。"
+                           f"{porting.preceded:,} of the requesting customers complained in the {LOOKBACK_DAYS} days "
+                           "before.")
     reasons = _reasons(data, porting)
     if not reasons.empty:
         sec.tables.append(Table(f"携出原因 Why customers left (pain points in the {LOOKBACK_DAYS} days before port-out)",
-                                reasons, {"携出户数 Port-outs": "int", "占携出比例 Share of port-outs": "pct"},
+                                reasons, {"携出申请 Port-out requests": "int", "占携出申请比例 Share of requests": "pct"},
                                 note="一户可有多个痛点 A customer may have several pain points."))
         sec.charts.append(Chart("porting_reasons", "携出前的投诉痛点 Pain points before port-out", "bar_h",
-                                reasons.sort_values("携出户数 Port-outs"), "携出户数 Port-outs", "痛点 Pain point",
-                                hover=["占携出比例 Share of port-outs"], formats={"占携出比例 Share of port-outs": "pct"},
+                                reasons.sort_values("携出申请 Port-out requests"), "携出申请 Port-out requests", "痛点 Pain point",
+                                hover=["占携出申请比例 Share of requests"], formats={"占携出申请比例 Share of requests": "pct"},
                                 x_title="port-outs"))
     topics = _topics(data, porting)
     if not topics.empty:
         sec.tables.append(Table("携出前最常见的话题 Topics most often complained about before a port-out", topics,
-                                {"携出户数 Port-outs": "int", "占携出比例 Share of port-outs": "pct"}))
+                                {"携出申请 Port-out requests": "int", "占携出申请比例 Share of requests": "pct"}))
     lift = _lift(data, porting)
     if not lift.empty:
         a, b = porting.lift_window or ("", "")

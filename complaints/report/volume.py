@@ -37,10 +37,11 @@ def headline(data: ReportData, porting: Porting) -> Section:
     ]
     if porting.available:
         rows += [
-            ("携出量 Port-outs", porting.port_outs, porting.previous_port_outs,
+            ("携出申请 Port-out requests", porting.port_outs, porting.previous_port_outs,
              change(porting.port_outs, porting.previous_port_outs or 0), "int", "pct_signed"),
-            ("携出前90天有投诉 Port-outs preceded by a complaint (90 days)", porting.preceded, None, None, "int", None),
-            ("其中占比 … as a share of port-outs",
+            ("携出前90天有投诉 Port-out requests preceded by a complaint (90 days)", porting.preceded, None, None,
+             "int", None),
+            ("其中占比 … as a share of port-out requests",
              porting.preceded / porting.port_outs if porting.port_outs else float("nan"), None, None, "pct", None),
         ]
     frame = pd.DataFrame([{"指标 Metric": r[0], "本期 This period": fmt(r[1], r[4]), "上期 Previous": fmt(r[2], r[4]),
@@ -54,8 +55,8 @@ def headline(data: ReportData, porting: Porting) -> Section:
         bullets.append(f"本期投诉 {len(now):,} 件，较上期 {fmt(change(len(now), len(prev)), 'pct_signed')}；"
                        f"工信部申诉率 {fmt(_rate(now, 'escalated'), 'pct')}，重复投诉率 {fmt(_rate(now, 'is_repeat'), 'pct')}。")
     if porting.available and porting.port_outs:
-        bullets.append(f"携出 {porting.port_outs:,} 户，其中 {porting.preceded:,} 户"
-                       f"（{porting.preceded / porting.port_outs:.0%}）在携出前 90 天内投诉过。")
+        bullets.append(f"携出申请 {porting.port_outs:,} 笔，其中 {porting.preceded:,} 笔"
+                       f"（{porting.preceded / porting.port_outs:.0%}）的客户在申请前 90 天内投诉过。")
     elif not porting.available:
         bullets.append(f"携号转网数据不可用 Porting figures unavailable: {porting.reason}")
     monthly = _monthly_total(data)
