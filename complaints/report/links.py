@@ -45,6 +45,34 @@ class Porting:
         return {str(r[key]): r for r in self.lift.to_dict("records")}
 
 
+_SPAN = f"""
+SELECT count(*) FILTER (WHERE direction = 'out') AS port_outs,
+       count(*) FILTER (WHERE direction = 'in') AS port_ins,
+       count(*) FILTER (WHERE direction = 'out' AND status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE direction = 'out' AND EXISTS (
+           SELECT 1 FROM complaints c WHERE c.customer_key = p.customer_key AND c.received_at < p.requested_at
+           AND c.received_at >= p.requested_at - INTERVAL {LOOKBACK_DAYS} DAY)) AS preceded
+FROM port_events p WHERE requested_at >= ? AND requested_at < ?
+"""
+
+
+def _reasons(link, library: Library, start: dt.date, end: dt.date, version: int | None, lexicons: str | None):
+    """link.porting_reasons for the span, or plain counts when no port-out request in it followed a
+    complaint: then there is no reason to list (and link.porting_reasons, as of its first version,
+    fails on that case)."""
+    with open_store(library) as s:
+        counts = s.query(_SPAN, [pd.Timestamp(start), pd.Timestamp(end)]).iloc[0].astype(int).to_dict()
+    if not counts["preceded"]:
+        return counts, None
+    reasons = link.porting_reasons(library, lookback_days=LOOKBACK_DAYS, start=start, end=end, version=version,
+                                   lexicons=lexicons)
+    per = reasons.per_port_out
+    preceded = int((per["n_complaints"] > 0).sum()) if "n_complaints" in per else \
+        int(round(reasons.port_outs * (1 - reasons.no_complaint_share)))
+    return {"port_outs": int(reasons.port_outs), "port_ins": int(reasons.port_ins),
+            "cancelled": int(reasons.cancelled), "preceded": preceded}, reasons
+
+
 def porting(library: Library, period: Period, trend_start: dt.date, version: int | None,
             lexicons: str | None = None) -> Porting:
     """Port-outs of the period and their reasons, lift over the trend window, and net flow."""
@@ -52,34 +80,18 @@ def porting(library: Library, period: Period, trend_start: dt.date, version: int
         from .. import link
     except ImportError:
         return Porting(False, "porting analysis is not available in this installation (complaints.link missing)")
-    def reasons_in(start: dt.date, end: dt.date):
-        """link.porting_reasons, or None when the span holds no port-out request (nothing to explain)."""
-        with open_store(library) as s:
-            n = s.scalar("SELECT count(*) FROM port_events WHERE direction = 'out' AND requested_at >= ? "
-                         "AND requested_at < ?", [pd.Timestamp(start), pd.Timestamp(end)])
-        return link.porting_reasons(library, lookback_days=LOOKBACK_DAYS, start=start, end=end, version=version,
-                                    lexicons=lexicons) if n else None
-
     try:
-        reasons = reasons_in(period.start, period.end)
-        prev = reasons_in(period.previous.start, period.start)
+        now, reasons = _reasons(link, library, period.start, period.end, version, lexicons)
+        before, _ = _reasons(link, library, period.previous.start, period.start, version, lexicons)
         lift = link.painpoint_lift(library, level="painpoint", windows=WINDOWS, version=version, start=trend_start,
                                    end=period.end, lexicons=lexicons)
         flow = link.net_flow(library, start=trend_start, end=period.end)
+        with open_store(library) as s:
+            issues = link.data_issues(s)
     except ComplaintsError as exc:  # no customers or no port events yet: the report says why
         return Porting(False, str(exc))
-    window = (trend_start, period.last_day)
-    notes = dict(getattr(link, "ISSUE_NOTES", {}))
-    if reasons is None:
-        with open_store(library) as s:
-            ins = s.scalar("SELECT count(*) FROM port_events WHERE direction = 'in' AND requested_at >= ? "
-                           "AND requested_at < ?", [pd.Timestamp(period.start), pd.Timestamp(period.end)])
-            issues = link.data_issues(s) if hasattr(link, "data_issues") else {}
-        return Porting(True, "", 0, int(ins), 0, 0, prev.port_outs if prev else 0, lift=lift, flow=flow,
-                       issues=issues, issue_notes=notes, lift_window=window)
-    per = reasons.per_port_out
-    preceded = int((per["n_complaints"] > 0).sum()) if "n_complaints" in per else \
-        int(round(reasons.port_outs * (1 - reasons.no_complaint_share)))
-    return Porting(True, "", int(reasons.port_outs), int(reasons.port_ins), int(reasons.cancelled), preceded,
-                   int(prev.port_outs) if prev else 0, reasons.summary, getattr(reasons, "topic_summary", pd.DataFrame()),
-                   lift, flow, dict(reasons.issues or {}), notes, window)
+    empty = pd.DataFrame()
+    return Porting(True, "", now["port_outs"], now["port_ins"], now["cancelled"], now["preceded"],
+                   before["port_outs"], reasons.summary if reasons else empty,
+                   reasons.topic_summary if reasons else empty, lift, flow, issues, dict(link.ISSUE_NOTES),
+                   (trend_start, period.last_day))
