@@ -123,10 +123,11 @@ def porting_section(data: ReportData, porting: Porting) -> Section:
     lift = _lift(data, porting)
     if not lift.empty:
         a, b = porting.lift_window or ("", "")
-        note = (f"投诉 {a} – {b}，只计随访期已覆盖的投诉；提升 = 投诉后窗口内携出率 ÷ 可比未投诉客户的基线携出率。"
-                "Complaints in that span whose follow-up window is covered by the port data; lift = port-out rate "
-                "within the window after a complaint ÷ the standardised rate of comparable customers who did not "
-                "complain about it.")
+        note = (f"投诉 {a} – {b}，只计随访期已覆盖的投诉；提升 = 只投诉该痛点后窗口内的携出申请率与可比的未投诉"
+                "客户之比（Mantel-Haenszel 分层），基线 = 携出率 ÷ 提升。Complaints in that span whose follow-up is "
+                "covered by the port data; lift = port-out rate ratio after a complaint about only this pain point "
+                "against comparable customer-time without complaints (stratified Mantel-Haenszel); baseline = rate "
+                "÷ lift.")
         sec.tables.append(Table("携出提升 Port-out lift by pain point (95% CI)", _lift_compact(lift), _lift_formats(),
                                 note=note))
         sec.tables.append(Table("携出提升明细 Port-out lift, every window", lift, _lift_formats(), xlsx_only=True))

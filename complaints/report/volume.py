@@ -107,8 +107,10 @@ def painpoints(data: ReportData, porting: Porting) -> Section:
     if data.empty:
         sec.bullets.append("本期没有投诉数据 No complaints in this period.")
         return sec
-    sec.bullets.append("按本期投诉量排序；携出提升 = 投诉后 90 天内携出率 ÷ 未投诉客户的携出率（含 95% 置信区间）。"
-                       "Ranked by volume; lift = 90-day port-out rate after a complaint ÷ baseline rate.")
+    sec.bullets.append("按本期投诉量排序；携出提升 = 投诉后 90 天内的携出申请率与可比的未投诉客户之比"
+                       "（按在网时长、ARPU、合约、季度分层，含 95% 置信区间）。Ranked by volume; lift = the 90-day "
+                       "port-out rate ratio after a complaint about the pain point against comparable customers "
+                       "without complaints (stratified Mantel-Haenszel, 95% CI).")
     if porting.available and porting.lift_window:
         a, b = porting.lift_window
         sec.bullets.append(f"携出提升按 {a} – {b} 的投诉计算 Lift is measured on complaints from {a} to {b}.")
