@@ -167,13 +167,16 @@ def training_dates(as_of: dt.date, horizon: int, fu: dt.date, first: dt.date, n:
     return sorted(d for d in out if d >= first + dt.timedelta(days=90))
 
 
-def at_risk(library: Library, as_of: dt.date | str, label_horizon: int = 30, high: float = 0.05,
-            medium: float = 0.02, train_as_of: Iterable[dt.date | str] | None = None,
+def at_risk(library: Library, as_of: dt.date | str, label_horizon: int = 30, high: float = 0.03,
+            medium: float = 0.01, train_as_of: Iterable[dt.date | str] | None = None,
             model_version: int | None = None, max_painpoints: int = 3, seed: int = 0, max_iter: int = 100,
-            lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> AtRisk:
+            train_months: int = 12, lexicons: str | None = None,
+            progress: Callable[[str, int, int], None] | None = None) -> AtRisk:
     """Score every customer active on `as_of` for a port-out request in the next `label_horizon` days;
     tier high (score ≥ high), medium (≥ medium), low; for at-risk customers, the pain points whose
-    complaints raise the score most (score drop when that pain point's 90-day count is set to zero)."""
+    complaints raise the score most (score drop when that pain point's 90-day count is set to zero).
+    Without `train_as_of`, trains on `train_months` monthly as-of dates whose label windows closed
+    before `as_of`."""
     step = progress or (lambda *a: None)
     day = to_date(as_of, "as_of")
     if not 0 < medium <= high <= 1:
@@ -182,7 +185,7 @@ def at_risk(library: Library, as_of: dt.date | str, label_horizon: int = 30, hig
         fu = follow_up_end(s)
         first = s.scalar("SELECT min(received_at)::DATE FROM complaints")
     if train_as_of is None:
-        dates = training_dates(day, label_horizon, fu, first or day)
+        dates = training_dates(day, label_horizon, fu, first or day, n=train_months)
     else:
         dates = sorted({to_date(d, "train_as_of") for d in train_as_of})
         late = [d for d in dates if d + dt.timedelta(days=label_horizon) > day]
@@ -210,10 +213,19 @@ def at_risk(library: Library, as_of: dt.date | str, label_horizon: int = 30, hig
     out.insert(2, "tier", tier)
     out.insert(3, "painpoints", reasons["names"])
     out.insert(4, "painpoint_effects", reasons["effects"])
+    out.insert(5, "recent_painpoints", _recent(now, painpoint_names(lexicons)))
     out = out.sort_values(["score", "customer_key"], ascending=[False, True]).reset_index(drop=True)
     counts = {t: int((out["tier"] == t).sum()) for t in ("high", "medium", "low")}
     return AtRisk(out, day, label_horizon, {"high": high, "medium": medium}, dates, int(len(train)), int(y.sum()),
                   counts)
+
+
+def _recent(X: pd.DataFrame, names: dict[str, tuple[str, str]]) -> list[list[str]]:
+    """Pain points each customer complained about in the last 90 days, most complaints first."""
+    cols = [c for c in X.columns if c.startswith("pp_") and c.endswith("_90d")]
+    counts = X[cols].fillna(0).to_numpy(int)
+    labels = [names.get(c[3:-4], (c[3:-4], ""))[0] for c in cols]
+    return [[labels[j] for j in np.argsort(-row, kind="stable") if row[j] > 0] for row in counts]
 
 
 def _reasons(model: ChurnModel, X: pd.DataFrame, score: np.ndarray, flagged: np.ndarray, k: int,

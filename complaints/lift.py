@@ -192,7 +192,7 @@ def _window_stats(key: str, w: int, cells: pd.DataFrame, pt: pd.DataFrame) -> di
 
 def _mantel_haenszel(exposed: pd.DataFrame, quiet: pd.DataFrame) -> tuple[float, float, float]:
     """Stratified rate ratio of two person-time tables (index stratum; days, events) with its 95% CI."""
-    j = exposed.join(quiet, lsuffix="1", rsuffix="0", how="inner")
+    j = exposed.merge(quiet, left_index=True, right_index=True, suffixes=("1", "0"))
     j = j[(j["days1"] > 0) & (j["days0"] > 0)]
     if j.empty:
         return np.nan, np.nan, np.nan

@@ -1,0 +1,133 @@
+"""How link, churn-eval and at-risk results look on a terminal and in files (rich tables, csv/xlsx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from rich.table import Table
+
+from .linkbase import LinkError
+
+
+def _pct(x) -> str:
+    return "–" if pd.isna(x) else f"{x:.1%}"
+
+
+def _ci(lift, lo, hi) -> str:
+    if pd.isna(lift):
+        return "–"
+    return f"{lift:.2f}× ({lo:.2f}–{hi:.2f})" if not (pd.isna(lo) or pd.isna(hi)) else f"{lift:.2f}×"
+
+
+def lift_table(lift: pd.DataFrame, level: str, top: int | None = None) -> Table:
+    ws = sorted(int(c.split("_")[1]) for c in lift.columns if c.startswith("lift_") and c.count("_") == 1)
+    wl = ws[-1] if ws else 90
+    first = ["pain point", "department"] if level == "painpoint" else ["topic", "label", "pain point"]
+    t = Table(*first, "complainants", f"rate {wl}d", f"baseline {wl}d", *(f"lift {w}d" for w in ws[:-1]),
+              f"lift {wl}d (95% CI)", "median days to port", title=f"port-out lift by {'pain point' if level == 'painpoint' else 'topic'} "
+                                   f"(sorted by {wl}-day lift)")
+    for r in (lift.head(top) if top else lift).to_dict("records"):
+        head = [str(r["key"]), r.get("department") or ""] if level == "painpoint" else \
+            [str(r["key"]), str(r.get("label") or ""), str(r.get("painpoint_name") or r.get("painpoint") or "")]
+        t.add_row(*head, f"{int(r['complainants']):,}", _pct(r.get(f"rate_{wl}")), _pct(r.get(f"baseline_rate_{wl}")),
+                  *("–" if pd.isna(r.get(f"lift_{w}")) else f"{r[f'lift_{w}']:.2f}×" for w in ws[:-1]),
+                  _ci(r.get(f"lift_{wl}"), r.get(f"lift_{wl}_lo"), r.get(f"lift_{wl}_hi")),
+                  "–" if pd.isna(r.get("median_days_to_port")) else f"{r['median_days_to_port']:.0f}")
+    return t
+
+
+def reasons_header(reasons) -> str:
+    st = reasons.status_counts
+    detail = ", ".join(f"{k} {v:,}" for k, v in sorted(st.items(), key=lambda kv: -kv[1]))
+    return (f"{reasons.port_outs:,} port-out requests ({detail}; cancelled = customers retained), "
+            f"{reasons.port_ins:,} port-ins; {reasons.no_complaint_share:.1%} of port-outs had no complaint "
+            f"in the {reasons.lookback_days} days before the request")
+
+
+def reasons_table(reasons, top: int | None = None) -> Table:
+    t = Table("pain point complained about", "department", "port-outs", "share of port-outs", "completed",
+              "cancelled (retained)", title=f"why they left: complaints in the {reasons.lookback_days} days "
+                                            "before each port-out request")
+    for r in (reasons.summary.head(top) if top else reasons.summary).to_dict("records"):
+        t.add_row(r["painpoint"], r["department"], f"{r['port_outs']:,}", _pct(r["share"]), f"{r['completed']:,}",
+                  f"{r['cancelled']:,}")
+    return t
+
+
+def flow_tables(flow: pd.DataFrame) -> list[Table]:
+    tot = flow.groupby("other_operator")[["port_out", "port_in", "net", "port_out_requests",
+                                          "port_out_cancelled"]].sum().sort_values("net")
+    a = Table("other operator", "port-outs (completed)", "port-ins", "net", "port-out requests", "cancelled",
+              title="net porting flow by operator (completed moves; negative = we lose)")
+    for op, r in tot.iterrows():
+        a.add_row(str(op), f"{r['port_out']:,}", f"{r['port_in']:,}", f"{r['net']:+,}", f"{r['port_out_requests']:,}",
+                  f"{r['port_out_cancelled']:,}")
+    piv = flow.pivot_table(index="month", columns="other_operator", values="net", aggfunc="sum", fill_value=0)
+    b = Table("month", *map(str, piv.columns), "total", title="monthly net flow by operator")
+    for m, r in piv.iterrows():
+        b.add_row(str(m), *(f"{int(v):+,}" for v in r), f"{int(r.sum()):+,}")
+    return [a, b]
+
+
+def issues_table(issues: dict[str, int], notes: dict[str, str]) -> Table:
+    t = Table("data issue", "count", "how it is handled", title="data checks (counted, never silently dropped)")
+    for k, v in issues.items():
+        t.add_row(k.replace("_", " "), f"{v:,}", notes.get(k, ""))
+    return t
+
+
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists become 、-joined text so the frame fits a csv cell or a sheet."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].map(lambda v: isinstance(v, list)).any():
+            out[c] = out[c].map(lambda v: "、".join(map(str, v)) if isinstance(v, list) else v)
+    return out
+
+
+def write_frames(frames: dict[str, pd.DataFrame], path: str | Path) -> list[Path]:
+    """One .xlsx with a sheet per frame, or one .csv per frame (the first at `path`, the rest beside it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        with pd.ExcelWriter(path) as xw:
+            for name, df in frames.items():
+                df = _flat(df)
+                for c in df.columns:  # Excel has no time zones
+                    if isinstance(df[c].dtype, pd.DatetimeTZDtype):
+                        df[c] = df[c].dt.tz_localize(None)
+                df.to_excel(xw, sheet_name=name[:31], index=False)
+        return [path]
+    if suffix != ".csv":
+        raise LinkError(f"{path}: write .csv or .xlsx")
+    written = []
+    for i, (name, df) in enumerate(frames.items()):
+        p = path if i == 0 else path.with_name(f"{path.stem}_{name}.csv")
+        _flat(df).to_csv(p, index=False, encoding="utf-8-sig")
+        written.append(p)
+    return written
+
+
+def churn_table(rep: dict) -> Table:
+    t = Table("features", "columns", "AUC (mean ± sd)", "PR-AUC (mean ± sd)", "pooled AUC",
+              title=f"{rep['folds']}-fold stratified CV (grouped by customer), label {rep['label']}")
+    for name, r in rep["results"].items():
+        t.add_row(name, str(r["features"]), f"{r['auc']:.3f} ± {r['auc_sd']:.3f}",
+                  f"{r['pr_auc']:.4f} ± {r['pr_auc_sd']:.4f}", f"{r['auc_pooled']:.3f}")
+    return t
+
+
+def at_risk_table(res, top: int) -> Table:
+    t = Table("customer (hashed key)", "score", "tier", "pain points behind the score", "complaints 90d", "plan",
+              title=f"top {top} at-risk customers as of {res.as_of} (port-out within {res.label_horizon} days)")
+    for r in res.customers.head(top).to_dict("records"):
+        t.add_row(r["customer_key"], f"{r['score']:.1%}", r["tier"], r["painpoint_effects"] or "–",
+                  str(r["complaints_90d"]), str(r["plan"]))
+    return t
+
+
+def at_risk_frame(res, include_low: bool = False) -> pd.DataFrame:
+    df = res.customers if include_low else res.customers[res.customers["tier"] != "low"]
+    return _flat(df)
