@@ -48,10 +48,11 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=38000, help="38,000 customers give about 55k complaints")
     ap.add_argument("--new", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--keep", type=Path, help="Build the library here and keep it (for profiling).")
     args = ap.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or Path(scratch)
         generate(tmp / "data", n_customers=args.customers, seed=13)
         df = pd.read_csv(tmp / "data" / "complaints.csv", dtype=str)
         when = pd.to_datetime(df["受理时间"], errors="coerce", format="mixed").fillna(pd.Timestamp("1970-01-01"))

@@ -71,10 +71,13 @@ class TopicClassifier:
         clean = [normalize_text(str(t)) for t in texts]
         truncated = [len(t) > MAX_CHARS for t in clean]
         clean = [t[:MAX_CHARS] for t in clean]
+        # Segment everything first (forked workers), then score: workers still cutting would
+        # fight the scoring's BLAS threads for the cores.
+        tokens = [t for _, toks in cut_chunks(self.model.segmenter, clean, chunk=CHUNK) for t in toks]
         out: list[dict] = []
-        for chunk, tokens in cut_chunks(self.model.segmenter, clean, chunk=CHUNK):
-            start = len(out)
-            out += self._classify_chunk(chunk, tokens, truncated[start:start + len(chunk)])
+        for start in range(0, len(clean), CHUNK):
+            end = start + CHUNK
+            out += self._classify_chunk(clean[start:end], tokens[start:end], truncated[start:end])
         return out
 
     def _classify_chunk(self, clean: list[str], tokens: list[list[str]], truncated: list[bool]) -> list[dict]:
@@ -144,8 +147,8 @@ class TopicClassifier:
         v, s = neighbour_vote(idx, sim, index.topics)
         voted[rows], support[rows] = v, s
         for r, (cand, sims) in zip(rows, zip(idx, sim)):
-            similar[r] = [{"complaint_id": meta["ids"][j], "date": meta["dates"][j], "snippet": meta["snippets"][j],
-                           "similarity": round(float(x), 3)} for j, x in zip(cand[: self.top_k], sims[: self.top_k])]
+            similar[r] = [{"complaint_id": str(meta["ids"][j]), "date": str(meta["dates"][j]) or None,
+                           "snippet": str(meta["snippets"][j]), "similarity": round(float(x), 3)} for j, x in zip(cand[: self.top_k], sims[: self.top_k])]
         return similar, voted, support
 
 

@@ -105,6 +105,13 @@ def _top_k(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(top, order, axis=1), np.take_along_axis(part, order, axis=1)
 
 
+def topic_order_key(topics: np.ndarray, topic_ids: np.ndarray) -> np.ndarray:
+    """Sort key grouping past complaints by topic (topic-less first); artifacts store them in this order."""
+    topics = np.asarray(topics, dtype=np.int64)
+    known = np.isin(topics, topic_ids)
+    return np.where(known, np.searchsorted(np.sort(topic_ids), topics), -1)
+
+
 class NeighbourIndex:
     """Past complaints' vectors, searched for the most similar ones.
 
@@ -116,14 +123,25 @@ class NeighbourIndex:
 
     def __init__(self, vectors: np.ndarray, topics: np.ndarray, topic_ids: np.ndarray, exact_max: int = 20_000,
                  n_topics: int = 3) -> None:
-        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.vectors = vectors if getattr(vectors, "dtype", None) == np.float32 else np.asarray(vectors, np.float32)
         self.topics = np.asarray(topics, dtype=np.int64)
         self.topic_ids = np.asarray(topic_ids, dtype=np.int64)
         self.exact = len(self.vectors) <= exact_max
         self.n_topics = n_topics
         if not self.exact:
-            self.members = [np.flatnonzero(self.topics == t) for t in self.topic_ids]
-            self.pool = np.flatnonzero(~np.isin(self.topics, self.topic_ids))
+            # members of each topic (and the topic-less pool, first) as contiguous slices: no copies per query
+            key = topic_order_key(self.topics, self.topic_ids)
+            if np.all(key[1:] >= key[:-1]):  # saved in this order (see `topic_order_key`): use as is
+                self.order, self.sorted = np.arange(len(key)), self.vectors
+            else:
+                self.order = np.argsort(key, kind="stable")
+                self.sorted = np.ascontiguousarray(self.vectors[self.order])
+            bounds = np.searchsorted(key[self.order], np.arange(-1, len(self.topic_ids) + 1))
+            self.pool = (bounds[0], bounds[1])
+            by_sorted = np.argsort(self.topic_ids)
+            self.members = [None] * len(self.topic_ids)
+            for rank, t in enumerate(by_sorted):
+                self.members[t] = (bounds[rank + 1], bounds[rank + 2])
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -144,13 +162,14 @@ class NeighbourIndex:
         near = np.argsort(-centroid_sims, axis=1)[:, : self.n_topics]
         blocks = [(self.pool, np.arange(n))] + [(self.members[t], np.flatnonzero((near == t).any(axis=1)))
                                                  for t in range(len(self.topic_ids))]
-        for cols, rows in blocks:
-            if not len(cols) or not len(rows):
+        for (lo, hi), rows in blocks:
+            if hi <= lo or not len(rows):
                 continue
+            block = self.sorted[lo:hi]
             for s in range(0, len(rows), chunk):
                 r = rows[s:s + chunk]
-                bi, bs = _top_k(q[r] @ self.vectors[cols].T, k)
-                cand_i = np.hstack([idx[r], cols[bi]])
+                bi, bs = _top_k(q[r] @ block.T, k)
+                cand_i = np.hstack([idx[r], self.order[lo + bi]])
                 cand_s = np.hstack([sim[r], bs])
                 pick, vals = _top_k(cand_s, k)
                 idx[r], sim[r] = np.take_along_axis(cand_i, pick, axis=1), vals

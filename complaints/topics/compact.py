@@ -11,7 +11,8 @@ so a cold `complaints classify` answers in well under a second:
     centroids.npy        one unit row per topic (the order of topics.json)
     vocabulary.json, idf.npy, components_T.npy      the lexical embedder (TF-IDF -> SVD)
     embedder/            any other embedder, saved in its own safe format
-    neighbours.npy/.json past complaints' vectors (float16) and id, date, masked snippet
+    neighbours*.npy      past complaints' vectors, topic, id, date, masked snippet, grouped by topic
+                         (fixed-width arrays, memory-mapped: a lookup reads only its rows)
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ import numpy as np
 
 from ..config import Library
 from ..errors import ComplaintsError
-from .assign import NeighbourIndex, TopicAssigner
+from .assign import NeighbourIndex, TopicAssigner, topic_order_key
 
 FORMAT = 1
 FOLDER = "classify"
 POINTER = "current.json"
 SNIPPET_CHARS = 60
+NEIGHBOUR_FIELDS = ("ids", "dates", "snippets", "topics")
 _LEXICAL_FILES = ("vocabulary.json", "idf.npy", "components_T.npy")
 
 
@@ -87,8 +89,14 @@ def write_compact(folder: Path, *, version: int, embedder, segmenter_dictionary:
                                                   "min_similarity": assigner.min_similarity},
                                      "topic_ids": [int(t) for t in assigner.topic_ids_]})
     np.save(out / "centroids.npy", assigner.centroids_.astype(np.float32))
-    np.save(out / "neighbours.npy", np.asarray(neighbour_vectors, dtype=np.float16))
-    write_json(out / "neighbours.json", neighbours)
+    # Grouped by topic and float32, so classify memory-maps them and reads only the topics it searches.
+    order = np.argsort(topic_order_key(np.asarray(neighbours["topics"]), assigner.topic_ids_), kind="stable")
+    np.save(out / "neighbours.npy", np.asarray(neighbour_vectors, dtype=np.float32)[order])
+    for key in NEIGHBOUR_FIELDS:
+        values = [neighbours[key][i] for i in order]
+        arr = np.asarray(values, dtype=np.int64) if key == "topics" else np.asarray(
+            ["" if v is None else str(v) for v in values], dtype=str)
+        np.save(out / f"neighbours_{key}.npy", arr)
     write_json(out / "jieba.json", segmenter_dictionary)
     write_json(out / "manifest.json", {
         "format": FORMAT, "version": version, "embedder_kind": kind, "embedder_id": embedder.id,
@@ -155,10 +163,11 @@ class CompactModel:
     def neighbours(self) -> tuple[NeighbourIndex, dict]:
         """The past complaints' search index and their id, date, snippet and topic."""
         if self._neighbours is None:
-            vecs = _read_npy(self.folder / "neighbours.npy", mmap=False).astype(np.float32)
-            meta = read_json(self.folder / "neighbours.json")
-            if not (len(meta.get("ids", [])) == len(meta.get("topics", [])) == len(vecs)):
-                raise ArtifactError(f"{_fix(self.folder / 'neighbours.json')} (does not match neighbours.npy)")
+            vecs = _read_npy(self.folder / "neighbours.npy")
+            meta = {k: _read_npy(self.folder / f"neighbours_{k}.npy") for k in NEIGHBOUR_FIELDS}
+            for k, arr in meta.items():
+                if len(arr) != len(vecs):
+                    raise ArtifactError(f"{_fix(self.folder / f'neighbours_{k}.npy')} (does not match neighbours.npy)")
             self._neighbours = (NeighbourIndex(vecs, np.asarray(meta["topics"]), self.assigner.topic_ids_), meta)
         return self._neighbours
 

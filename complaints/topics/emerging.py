@@ -53,35 +53,74 @@ def mmr(centroid: np.ndarray, word_vectors: np.ndarray, words: list[str], top_n:
 
 class EmergingTopics:
     """Learned: `labels_` (index of the emerging group per row, -1 none), `groups_` (member rows),
-    `centroids_`, `coherence_` (mean cosine of members to their centre)."""
+    `centroids_`, `coherence_` (mean cosine of members to their centre).
 
-    def __init__(self, min_size: int = 10, min_coherence: float = 0.3, seed: int = 42) -> None:
+    HDBSCAN first finds tight fragments of at least `fragment_size`; a new issue told in several
+    ways comes out as several fragments, so fragments whose top c-TF-IDF keywords (against
+    `background`, the existing topics' complaints) share `merge_shared` words are joined. Only
+    joined groups of at least `min_size` members become emerging topics.
+    """
+
+    def __init__(self, min_size: int = 10, min_coherence: float = 0.3, fragment_size: int = 10,
+                 merge_shared: int = 2, seed: int = 42) -> None:
         self.min_size = min_size
         self.min_coherence = min_coherence
+        self.fragment_size = fragment_size
+        self.merge_shared = merge_shared
         self.seed = seed
 
-    def fit(self, vectors: np.ndarray, tokens: list[list[str]]) -> "EmergingTopics":
+    def fit(self, vectors: np.ndarray, tokens: list[list[str]],
+            background: list[list[list[str]]] | None = None) -> "EmergingTopics":
         """`vectors` in the model's embedding space; `tokens` let words the model never saw count too."""
         vectors = unit_rows(vectors)
         n = len(vectors)
         self.labels_ = np.full(n, UNASSIGNED, dtype=np.int64)
         self.groups_, self.centroids_, self.coherence_ = [], [], []
-        if n < max(2, self.min_size):
+        size = max(2, min(self.fragment_size, self.min_size))
+        if n < max(size, self.min_size):
             return self
         from sklearn.cluster import HDBSCAN
 
-        raw = HDBSCAN(min_cluster_size=max(2, self.min_size), min_samples=max(2, self.min_size // 2),
-                      cluster_selection_method="eom", copy=True).fit_predict(self._space(vectors, tokens))
+        raw = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 2), cluster_selection_method="eom",
+                      copy=True).fit_predict(self._space(vectors, tokens))
+        fragments = []
         for g in sorted(set(raw.tolist()) - {-1}):
             rows = np.flatnonzero(raw == g)
             c = unit_rows(vectors[rows].mean(axis=0)[None, :])[0]
-            coherence = float((vectors[rows] @ c).mean())
-            if len(rows) >= self.min_size and coherence >= self.min_coherence:
+            if float((vectors[rows] @ c).mean()) >= self.min_coherence:
+                fragments.append(rows)
+        for rows in self._join(fragments, tokens, background or []):
+            if len(rows) >= self.min_size:
+                c = unit_rows(vectors[rows].mean(axis=0)[None, :])[0]
                 self.labels_[rows] = len(self.groups_)
                 self.groups_.append(rows)
                 self.centroids_.append(c)
-                self.coherence_.append(coherence)
+                self.coherence_.append(float((vectors[rows] @ c).mean()))
         return self
+
+    def _join(self, fragments: list[np.ndarray], tokens: list[list[str]],
+              background: list[list[list[str]]]) -> list[np.ndarray]:
+        """Union fragments whose top-10 keywords share at least `merge_shared` words."""
+        if len(fragments) < 2:
+            return fragments
+        kws = ctfidf_keywords([[tokens[i] for i in rows] for rows in fragments] + background, 10)[: len(fragments)]
+        sets = [{w for w, _ in k} for k in kws]
+        parent = list(range(len(fragments)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i in range(len(fragments)):
+            for j in range(i + 1, len(fragments)):
+                if len(sets[i] & sets[j]) >= self.merge_shared:
+                    parent[root(j)] = root(i)
+        joined: dict[int, list[np.ndarray]] = {}
+        for i, rows in enumerate(fragments):
+            joined.setdefault(root(i), []).append(rows)
+        return [np.sort(np.concatenate(parts)) for parts in joined.values()]
 
     @staticmethod
     def _space(vectors: np.ndarray, tokens: list[list[str]]) -> np.ndarray:

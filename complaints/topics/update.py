@@ -39,7 +39,7 @@ from .fit import FitError, auto_label, apply_curation, exclusive_fit, latest_ver
 from .stable_ids import allocate_ids, merged_into, resolve_merge
 from .taxonomy import OTHER, PainPointMapper, load_taxonomy
 
-BACKGROUND_PER_TOPIC = 200
+BACKGROUND_PER_TOPIC = 100
 
 
 @dataclass
@@ -67,6 +67,11 @@ def _new_complaints(store: LibraryStore, version: int) -> pd.DataFrame:
                           WHERE NOT EXISTS (SELECT 1 FROM assignments a
                                             WHERE a.version = ? AND a.complaint_id = c.complaint_id)
                           ORDER BY c.complaint_id""", [version])
+
+
+def _tokenize(emb, segmenter, texts: list[str]) -> list[list[str]]:
+    """The embedder's own (memoised) tokens where it has them, else the segmenter's."""
+    return emb.tokenize(texts) if hasattr(emb, "tokenize") else [segmenter.cut(x) for x in texts]
 
 
 def _background(store: LibraryStore, version: int) -> pd.DataFrame:
@@ -110,7 +115,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
 
         t = time.perf_counter()
         seg = getattr(emb, "segmenter", None) or compact.segmenter
-        tokens = emb.tokenize(texts) if hasattr(emb, "tokenize") else [seg.cut(x) for x in texts]
+        tokens = _tokenize(emb, seg, texts)
         content = np.linalg.norm(vectors, axis=1) > 0
         res = compact.assigner.transform(vectors)
         topic = np.where(content, res["topic"], UNASSIGNED)
@@ -124,16 +129,25 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         by_vote[far[voted != UNASSIGNED]] = True
 
         open_rows = np.flatnonzero(content & (topic == UNASSIGNED))
+        bg_classes: list[list[list[str]]] = []
+        if len(open_rows) >= 10:  # enough unclaimed complaints to look for emerging topics
+            with open_store(library) as store:
+                background = _background(store, prev)
+            bg_tokens = _tokenize(emb, seg, background["text"].tolist())
+            bg_classes = [[bg_tokens[i] for i in np.flatnonzero(background["topic_id"].to_numpy() == t)]
+                          for t in sorted(background["topic_id"].unique())]
         mts = int(params.get("min_topic_size") or 15)
-        finder = EmergingTopics(min_size=min_emerging_size or max(10, mts // 2),
-                                min_coherence=0.9 * float(np.median(compact.assigner.typical_))
-                                if len(compact.assigner.typical_) else 0.3).fit(vectors[open_rows], [tokens[i] for i in open_rows])
+        # Emerging issues start small: at least 10 complaints, or a tenth of what nothing claims.
+        min_size = min_emerging_size or max(10, min(mts // 2, len(open_rows) // 10))
+        typical = float(np.median(compact.assigner.typical_)) if len(compact.assigner.typical_) else 0.33
+        finder = EmergingTopics(min_size=min_size, min_coherence=0.8 * typical).fit(
+            vectors[open_rows], [tokens[i] for i in open_rows], bg_classes)
         times["assign"] = time.perf_counter() - t
 
         with open_store(library, write=True) as store, store.transaction():
             version = prev + 1
-            emerging, em_assigner = _emerging_topics(store, prev, finder, open_rows, vectors, tokens, texts, ids,
-                                                     emb, lexicons, version)
+            emerging, em_assigner = _emerging_topics(store, finder, open_rows, vectors, tokens, bg_classes, texts,
+                                                     ids, emb, lexicons, version)
             for g, (grp, rows) in enumerate(zip(emerging, finder.groups_)):
                 r = open_rows[rows]
                 topic[r] = grp["topic_id"]
@@ -159,8 +173,8 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                               topics=topic_entries(store, version, lexicons), assigner=assigner,
                               taxonomy=taxonomy_entries(lexicons),
                               neighbour_vectors=np.vstack([index.vectors, vectors[keep]]),
-                              neighbours={**{k: list(old_meta[k]) + meta[k] for k in ("ids", "dates", "snippets")},
-                                          "topics": list(old_meta["topics"]) + [int(x) for x in topic[keep]]},
+                              neighbours={**{k: old_meta[k].tolist() + meta[k] for k in ("ids", "dates", "snippets")},
+                                          "topics": old_meta["topics"].tolist() + [int(x) for x in topic[keep]]},
                               parent=parent_dir / "classify")
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -175,18 +189,13 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                         drift=drift, seconds={k: round(v, 2) for k, v in times.items()})
 
 
-def _emerging_topics(store: LibraryStore, prev: int, finder: EmergingTopics, open_rows: np.ndarray,
-                     vectors: np.ndarray, tokens: list[list[str]], texts: list[str], ids: list[str], emb,
-                     lexicons: str | None, version: int) -> tuple[list[dict], TopicAssigner | None]:
+def _emerging_topics(store: LibraryStore, finder: EmergingTopics, open_rows: np.ndarray, vectors: np.ndarray,
+                     tokens: list[list[str]], bg_classes: list[list[list[str]]], texts: list[str], ids: list[str],
+                     emb, lexicons: str | None, version: int) -> tuple[list[dict], TopicAssigner | None]:
     """Describe each emerging group (keywords, examples, pain point) and give it a new stable id."""
     if not finder.groups_:
         return [], None
-    bg = _background(store, prev)
-    seg_cut = getattr(emb, "tokenize", None)
-    bg_tokens = seg_cut(bg["text"].tolist()) if seg_cut else [[] for _ in range(len(bg))]
-    classes = [[tokens[open_rows[i]] for i in rows] for rows in finder.groups_]
-    classes += [[bg_tokens[i] for i in np.flatnonzero(bg["topic_id"].to_numpy() == t)]
-                for t in sorted(bg["topic_id"].unique())]
+    classes = [[tokens[open_rows[i]] for i in rows] for rows in finder.groups_] + bg_classes
     keywords = ctfidf_keywords(classes, top_n=30)[: len(finder.groups_)]
     mapper = PainPointMapper(load_taxonomy(lexicons)).fit(emb)
     cents = np.stack(finder.centroids_)
