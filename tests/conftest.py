@@ -46,3 +46,26 @@ def library_rows(library, sql):
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def split_complaints_csv(src: Path, before: Path, after: Path, day: str) -> None:
+    """A generated complaints.csv cut in two: received before `day` (or undated) and from `day` on,
+    same header: what a fit sees, then what an update sees."""
+    import pandas as pd
+
+    from complaints.dates import parse_datetime
+
+    cut = pd.Timestamp(day)
+    with open(src, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    col = rows[0].index("受理时间")
+    early, late = [rows[0]], [rows[0]]
+    for r in rows[1:]:
+        try:
+            d = parse_datetime(r[col]) if len(r) > col else None
+        except ValueError:  # the generator plants bad dates; ingest rejects them either way
+            d = None
+        (late if d is not None and pd.Timestamp(d) >= cut else early).append(r)
+    for path, part in ((before, early), (after, late)):
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(part)

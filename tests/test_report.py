@@ -1,59 +1,31 @@
 """Service-improvement reports on real components: generated operator data, real ingest, a real
 BERTopic fit, an update that finds the late emerging topic, the real CLI, and headless Chromium."""
 
-import csv
 import json
 import re
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cli import app
 from complaints.config import resolve_library
-from complaints.dates import parse_datetime
 from complaints.demo_data import generate
 from complaints.ingest import ingest_file
 from complaints.mask import contains_pii
 from complaints.report import PeriodError, resolve_period
 from complaints.report.model import SECTION_TITLES
 from complaints.topics.fit import fit_library
+from complaints.topics.update import update_library
 
-from .conftest import library_rows
+from .conftest import library_rows, split_complaints_csv
 
 runner = CliRunner()
 PERIOD = "2026-10"  # the demo data's last month: the emerging topic (last six weeks) is in it
 SPLIT = "2026-09-01"  # fit on what came before, update with the rest
 HEADINGS = [f"{i}. {title}" for i, (_, title) in enumerate(SECTION_TITLES, 1)]
-
-
-def _split_csv(src: Path, before: Path, after: Path, day: str) -> None:
-    """Complaints received before `day` (or undated) and from `day` on, same header and encoding."""
-    cut = pd.Timestamp(day)
-    with open(src, encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    col = rows[0].index("受理时间")
-    early, late = [rows[0]], [rows[0]]
-    for r in rows[1:]:
-        try:
-            d = parse_datetime(r[col]) if len(r) > col else None
-        except ValueError:  # the generator plants bad dates; they are rejected at ingest either way
-            d = None
-        (late if d is not None and pd.Timestamp(d) >= cut else early).append(r)
-    for path, part in ((before, early), (after, late)):
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            csv.writer(f).writerows(part)
-
-
-def _update_library():
-    try:
-        from complaints.topics.update import update_library
-    except ImportError:
-        return None
-    return update_library
 
 
 @pytest.fixture(scope="module")
@@ -64,21 +36,16 @@ def demo(tmp_path_factory):
     lib = resolve_library(root / "lib")
     ingest_file(lib, "customers", data / "customers.csv")
     ingest_file(lib, "ports", data / "ports.csv")
-    update = _update_library()
-    if update is None:
-        ingest_file(lib, "complaints", data / "complaints.csv")
-        fit_library(lib, embedder="lexical")
-    else:
-        _split_csv(data / "complaints.csv", root / "early.csv", root / "late.csv", SPLIT)
-        ingest_file(lib, "complaints", root / "early.csv")
-        fit_library(lib, embedder="lexical")
-        ingest_file(lib, "complaints", root / "late.csv")
-        update(lib, min_emerging_size=5)  # small data: let a handful of new complaints form a topic
+    split_complaints_csv(data / "complaints.csv", root / "early.csv", root / "late.csv", SPLIT)
+    ingest_file(lib, "complaints", root / "early.csv")
+    fit_library(lib, embedder="lexical")
+    ingest_file(lib, "complaints", root / "late.csv")
+    update_library(lib, min_emerging_size=5)  # small data: let a handful of new complaints form a topic
     out = root / "reports" / PERIOD
     res = runner.invoke(app, ["report", "--period", PERIOD, "--out", str(out), "--library", str(lib.root)],
                         catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    return {"root": root, "data": data, "lib": lib, "out": out, "cli": res.output, "updated": update is not None}
+    return {"root": root, "data": data, "lib": lib, "out": out, "cli": res.output, "updated": True}
 
 
 def test_report_command_writes_html_xlsx_and_markdown(demo):

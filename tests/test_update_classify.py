@@ -19,10 +19,10 @@ from complaints.ingest import ingest_file
 from complaints.topics.fit import FitError, fit_library, fit_lock
 from complaints.topics.update import update_library
 
-from .conftest import ROOT
+from .conftest import ROOT, split_complaints_csv
 
 runner = CliRunner()
-CUT = pd.Timestamp("2026-09-01")
+CUT = "2026-09-01"
 
 
 def _planted_emerging(path, n=80, seed=1):
@@ -45,16 +45,13 @@ def lib(tmp_path_factory):
     base = tmp_path_factory.mktemp("upd")
     data = base / "data"
     generate(data, n_customers=1800, seed=11)
-    df = pd.read_csv(data / "complaints.csv", dtype=str)
-    when = pd.to_datetime(df["受理时间"], errors="coerce", format="mixed")
-    df[~(when >= CUT)].to_csv(data / "early.csv", index=False)
-    df[when >= CUT].to_csv(data / "late.csv", index=False)
+    split_complaints_csv(data / "complaints.csv", data / "early.csv", data / "late.csv", CUT)
     library = resolve_library(base / "lib")
     ingest_file(library, "customers", data / "customers.csv")
     ingest_file(library, "complaints", data / "early.csv")
     fit_library(library, embedder="lexical")
     truth = json.loads((data / "ground_truth.json").read_text(encoding="utf-8"))["complaint_pain_points"]
-    return {"library": library, "data": data, "truth": truth, "late": df[when >= CUT]}
+    return {"library": library, "data": data, "truth": truth}
 
 
 def q(library, sql, params=None):
