@@ -6,9 +6,11 @@ import math
 
 import pandas as pd
 
-# format key -> Excel number format
+# format key -> Excel number format, and the same as Python format for HTML and Markdown
 EXCEL = {"int": "#,##0", "pct": "0.0%", "pct_signed": "+0.0%;-0.0%;0.0%", "pp_signed": "+0.0;-0.0;0.0",
          "x2": "0.00", "float1": "0.0", "float2": "0.00"}
+_FORMATS = {"int": "{:,.0f}", "pct": "{:.1%}", "pct_signed": "{:+.1%}", "pp_signed": "{:+.1f} pp",
+            "x2": "{:.2f}×", "float1": "{:,.1f}", "float2": "{:,.2f}"}
 
 
 def missing(v) -> bool:
@@ -32,21 +34,8 @@ def fmt(v, kind: str | None = None) -> str:
     v = float(v)
     if math.isinf(v):
         return "新增 new" if v > 0 else "–"
-    if kind == "int":
-        return f"{v:,.0f}"
-    if kind == "pct":
-        return f"{v:.1%}"
-    if kind == "pct_signed":
-        return f"{v:+.1%}"
-    if kind == "pp_signed":
-        return f"{v:+.1f} pp"
-    if kind == "x2":
-        return f"{v:.2f}×"
-    if kind == "float1":
-        return f"{v:,.1f}"
-    if kind == "float2":
-        return f"{v:,.2f}"
-    return str(v)
+    spec = _FORMATS.get(kind)
+    return spec.format(v) if spec else str(v)
 
 
 def change(now: float, before: float) -> float:
