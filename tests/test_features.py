@@ -71,7 +71,7 @@ def test_one_row_per_active_customer_per_date(demo, feats):
 def test_counts_match_the_raw_tables(demo, feats):
     lib, ts = demo.lib, pd.Timestamp(D2)
     c = frames(lib, """SELECT c.customer_key, c.received_at, c.channel, c.escalated, c.resolved_at, c.satisfaction,
-        a.painpoint FROM complaints c LEFT JOIN assignments a ON a.complaint_id = c.complaint_id
+        a.painpoint, a.topic_id FROM complaints c LEFT JOIN assignments a ON a.complaint_id = c.complaint_id
         AND a.version = (SELECT max(version) FROM model_versions) WHERE c.received_at IS NOT NULL""")
     row = feats[feats["as_of"] == D2].set_index("customer_key")
     before = c[c["received_at"] < ts]
@@ -85,6 +85,8 @@ def test_counts_match_the_raw_tables(demo, feats):
         "pp_porting_90d": last90[last90["painpoint"] == "porting"].groupby("customer_key").size(),
         "escalations_90d": last90[last90["escalated"] == True].groupby("customer_key").size(),  # noqa: E712
         "channels_90d": last90.groupby("customer_key")["channel"].nunique(),
+        "same_topic_repeats_90d": last90[last90["topic_id"] >= 0].groupby("customer_key")["topic_id"]
+        .agg(lambda x: len(x) - x.nunique()),
         "unresolved_complaints": last180[last180["resolved_at"].isna() | (last180["resolved_at"] >= ts)]
         .groupby("customer_key").size(),
     }
