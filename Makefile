@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first and pinned: this version installs a CPU build; anything else pulls CUDA.
 	$(PIP) install --disable-pip-version-check -q torch==2.13.0
-	$(PIP) install --disable-pip-version-check -q -e '.[topics,report,dev]'
+	$(PIP) install --disable-pip-version-check -q -e '.[topics,report,dev,spark]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -1,0 +1,170 @@
+"""Spark scale-out (complaints.spark) in local[2]: classification and churn features equal the local
+path's on the same generated library, no raw phone number reaches any Spark output, and the CLI."""
+
+import datetime as dt
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from complaints.classify import TopicClassifier
+from complaints.config import resolve_library
+from complaints.demo_data import generate
+from complaints.features import _types, build_features, feature_list
+from complaints.ingest import ingest_file
+from complaints.topics.compact import current_folder
+from complaints.topics.fit import fit_library
+
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java (17) and `java` is not on PATH", allow_module_level=True)
+
+from complaints.spark import (classify_spark, export_tables, features_from_dir, features_spark,  # noqa: E402
+                              read_input_dir, spark_session)
+
+runner = CliRunner()
+DATES = [dt.date(2026, 3, 1), dt.date(2026, 7, 1)]
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    s = spark_session("local[2]", app_name="complaints-tests")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    base = tmp_path_factory.mktemp("spark")
+    data = base / "data"
+    generate(data, n_customers=700, seed=5)
+    lib = resolve_library(base / "lib")
+    for kind, name in [("customers", "customers.csv"), ("complaints", "complaints.csv"), ("ports", "ports.csv")]:
+        ingest_file(lib, kind, data / name)
+    fit_library(lib, embedder="lexical", clustering="kmeans", n_topics=20)
+    raw = pd.read_csv(data / "complaints.csv", dtype=str, keep_default_na=False)
+    tables = export_tables(lib, base / "tables")
+    return {"base": base, "lib": lib, "raw": raw, "tables": base / "tables", "counts": tables}
+
+
+@pytest.fixture(scope="module")
+def classified(spark, demo):
+    """Raw complaints (three empty texts first) through classify_spark, written as parquet once."""
+    pdf = _raw_frame(demo)
+    pdf.loc[:2, "text"] = ["", "   ", None]  # empty texts get a row with status 'empty'
+    out = demo["base"] / "classified.parquet"
+    classify_spark(spark.createDataFrame(pdf), current_folder(demo["lib"])).write.parquet(str(out))
+    return pdf, out
+
+
+@pytest.fixture(scope="module")
+def spark_features(spark, demo):
+    out = demo["base"] / "features.parquet"
+    features_from_dir(spark, demo["tables"], DATES, label_horizon=30).write.parquet(str(out))
+    return out
+
+
+def _raw_frame(demo) -> pd.DataFrame:
+    """Raw complaints as a platform would hold them: unmasked text, the caller's phone number column."""
+    raw = demo["raw"]
+    return pd.DataFrame({"complaint_id": raw["工单编号"], "text": raw["投诉内容"], "phone": raw["手机号码"]})
+
+
+def _phones(demo) -> set[str]:
+    raw = demo["raw"]
+    found = set(MOBILE.findall(" ".join(raw["投诉内容"]))) | set(MOBILE.findall(" ".join(raw["手机号码"])))
+    assert len(found) > 100, "the demo data should carry raw phone numbers for this test to mean anything"
+    return found
+
+
+def test_classify_parity_with_topic_classifier(demo, classified):
+    pdf, path = classified
+    got = pd.read_parquet(path)
+    assert list(got.columns) == ["complaint_id", "text", "status", "topic_id", "topic_label", "painpoint",
+                                 "painpoint_name", "department", "confidence", "similarity", "model_version"]
+    got = got.set_index("complaint_id").loc[pdf["complaint_id"]]
+    assert (got["status"].iloc[:3] == "empty").all()
+    keep = pdf["text"].fillna("").str.strip() != ""
+    ref = pd.DataFrame(TopicClassifier(demo["lib"], top_k=0, supervised=False).classify(pdf.loc[keep, "text"].tolist()))
+    got = got[keep.values].reset_index()
+    assert len(got) == len(ref) > 700
+    assert (got["status"] == ref["status"]).all() and (ref["status"] == "assigned").mean() > 0.5
+    assert got["topic_id"].astype("Int64").fillna(-99).tolist() == ref["topic_id"].astype("Int64").fillna(-99).tolist()
+    assert got["painpoint"].tolist() == ref["painpoint"].tolist()
+    assert got["topic_label"].fillna("").tolist() == ref["topic_label"].fillna("").tolist()
+    assert got["department"].tolist() == ref["department"].tolist()
+    assert (got["confidence"] - ref["confidence"]).abs().max() < 1e-6
+    assert (got["similarity"] - ref["similarity"]).abs().max() < 1e-6
+    assert [t[:120] for t in got["text"]] == [t[:120] for t in ref["text"].str.rstrip("…")]
+
+
+def test_no_raw_phone_number_in_any_spark_output(demo, classified, spark_features):
+    phones = _phones(demo)
+    pdf, out = classified
+    assert pdf["text"].str.contains(MOBILE).sum() > 20  # raw texts with phone numbers went in
+    assert "phone" not in pd.read_parquet(out).columns
+    assert pd.read_parquet(out)["text"].str.contains("<手机号>", regex=False).sum() > 20  # ... and came out masked
+    for path in [out, spark_features, *demo["tables"].glob("*.parquet")]:
+        frame = pd.read_parquet(path)
+        strings = [frame[c].dropna().astype(str) for c in frame.columns
+                   if frame[c].dtype == object or str(frame[c].dtype).startswith("str")]
+        text = "\n".join(v for col in strings for v in col)
+        assert not any(p in text for p in phones), f"{path.name} holds a raw phone number"
+        if "text" in frame.columns:  # free text: no mobile number of any kind (hashes are hex, skip them)
+            assert not frame["text"].dropna().str.contains(MOBILE).any(), path.name
+
+
+def test_features_parity_with_duckdb(demo, spark_features):
+    got = _types(pd.read_parquet(spark_features), feature_list(label_horizon=30))
+    want = build_features(demo["lib"], DATES, label_horizon=30)
+    assert len(want) > 1000 and want["complaints_90d"].sum() > 100 and want["ported_out_within_30d"].sum() > 0
+    assert want["pp_porting_90d"].sum() > 0 and want["same_topic_repeats_90d"].sum() > 0
+    got = got.sort_values(["as_of", "customer_key"]).reset_index(drop=True)
+    want = want.sort_values(["as_of", "customer_key"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def test_features_spark_takes_dataframes_and_pins_a_version(spark, demo):
+    t = read_input_dir(spark, demo["tables"])
+    got = features_spark(t["complaints"], t["customers"], t["port_events"], "2026-07-01", t["assignments"],
+                         t["topics"], model_version=1)
+    assert got.columns == [f.name for f in feature_list()]  # planned, not run: the parity test runs it
+    types = dict(got.dtypes)
+    assert types["as_of"] == "date" and types["complaints_90d"] == "bigint" and types["ported_in"] == "boolean"
+
+
+def test_cli_export_classify_features(spark, demo, tmp_path):
+    lib = str(demo["lib"].root)
+    r = runner.invoke(app, ["export-tables", "--out", str(tmp_path / "tables"), "--library", lib])
+    assert r.exit_code == 0, r.output
+    assert "complaints (" in r.output and (tmp_path / "tables" / "port_events.parquet").exists()
+
+    src = tmp_path / "in.parquet"
+    _raw_frame(demo).rename(columns={"text": "投诉内容"}).head(300).to_parquet(src)
+    r = runner.invoke(app, ["spark", "classify", "--input", str(src), "--output", str(tmp_path / "c.parquet"),
+                            "--text-column", "投诉内容", "--library", lib, "--master", "local[2]"])
+    assert r.exit_code == 0, r.output
+    assert "classified 300 complaints" in r.output
+    c = pd.read_parquet(tmp_path / "c.parquet")
+    assert len(c) == 300 and set(c["complaint_id"]) == set(demo["raw"]["工单编号"].head(300))
+    assert not c["text"].str.contains(MOBILE).any()
+
+    r = runner.invoke(app, ["spark", "features", "--as-of", "2026-07-01", "--input-dir", str(tmp_path / "tables"),
+                            "--out", str(tmp_path / "f.parquet"), "--json"])
+    assert r.exit_code == 0, r.output
+    f = pd.read_parquet(tmp_path / "f.parquet")
+    want = build_features(demo["lib"], "2026-07-01")
+    assert f"\"rows\": {len(want)}" in r.output and len(f) == len(want)
+    assert list(f.columns) == list(want.columns)
+    merged = f.merge(want, on="customer_key", suffixes=("", "_w"))
+    assert len(merged) == len(want) and (merged["complaints_180d"] == merged["complaints_180d_w"]).all()
+
+    r = runner.invoke(app, ["spark", "features", "--as-of", "2026-07-01", "--input-dir", str(tmp_path / "nothing"),
+                            "--out", str(tmp_path / "x.parquet")])
+    assert r.exit_code == 2 and "export-tables" in r.output
+    for cmd in (["spark", "classify"], ["spark", "features"], ["export-tables"]):
+        h = runner.invoke(app, [*cmd, "--help"])
+        assert h.exit_code == 0 and "Example: complaints" in h.output
