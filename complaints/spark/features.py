@@ -47,7 +47,8 @@ def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: i
     return f"""
     WITH po AS ({_dialect(PORT_OUTS_SQL)}),
     gone AS (SELECT DISTINCT customer_key FROM po WHERE gone_at < {t}),
-    pop AS (SELECT u.* FROM {PREFIX}customers u LEFT ANTI JOIN gone ON gone.customer_key = u.customer_key
+    pop AS (SELECT u.customer_key, u.plan, u.region, u.tenure_start, u.arpu, u.contract_end
+            FROM {PREFIX}customers u LEFT ANTI JOIN gone ON gone.customer_key = u.customer_key
             WHERE (u.tenure_start IS NULL OR u.tenure_start < {d})),
     c AS (SELECT c.customer_key, c.received_at, c.channel, c.escalated, c.resolved_at, c.satisfaction, c.repeat_of,
                  a.painpoint, a.topic_id, t.status = 'emerging' AS emerging
@@ -62,17 +63,21 @@ def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: i
             datediff({d}, CAST(max(c.received_at) AS DATE)) AS days_since_last_complaint,
             {pps},
             count(*) FILTER (WHERE {within(90)} AND c.repeat_of IS NOT NULL) AS repeat_complaints_90d,
-            count(c.topic_id) FILTER (WHERE {within(90)} AND c.topic_id >= 0)
-              - count(DISTINCT c.topic_id) FILTER (WHERE {within(90)} AND c.topic_id >= 0) AS same_topic_repeats_90d,
             count(*) FILTER (WHERE {within(90)} AND c.escalated) AS escalations_90d,
             count(*) FILTER (WHERE c.escalated) AS escalations_total,
             count(*) FILTER (WHERE {within(180)} AND (c.resolved_at IS NULL OR c.resolved_at >= {t}))
               AS unresolved_complaints,
             avg(c.satisfaction) FILTER (WHERE {within(180)} AND c.resolved_at < {t}) AS mean_satisfaction_180d,
-            count(DISTINCT c.channel) FILTER (WHERE {within(90)}) AS channels_90d,
             avg(CASE WHEN c.emerging THEN 1.0D ELSE 0.0D END) FILTER (WHERE {within(90)}) AS emerging_share_90d,
             bool_or(c.painpoint = 'porting') FILTER (WHERE {within(90)}) AS porting_pp_90d
           FROM c GROUP BY c.customer_key),
+    c90 AS (SELECT * FROM c WHERE {within(90)}),
+    -- distinct counts as two-level aggregates (as the DuckDB path; cheaper than count(DISTINCT) FILTER here too)
+    tp AS (SELECT customer_key, sum(n - 1) AS same_topic_repeats_90d
+           FROM (SELECT customer_key, topic_id, count(*) AS n FROM c90 WHERE topic_id >= 0
+                 GROUP BY customer_key, topic_id) GROUP BY customer_key),
+    ch AS (SELECT customer_key, count(*) AS channels_90d
+           FROM (SELECT DISTINCT customer_key, channel FROM c90 WHERE channel IS NOT NULL) GROUP BY customer_key),
     pt AS (SELECT DISTINCT c.customer_key FROM {PREFIX}complaints c
            WHERE c.received_at < {t} AND c.received_at >= {t} - INTERVAL 90 DAYS
              AND c.text RLIKE '{PORTING_WORDS}'),
@@ -93,14 +98,16 @@ def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: i
            coalesce(a.complaints_total, 0) AS complaints_total, a.days_since_last_complaint,
            {pp_cols},
            coalesce(a.repeat_complaints_90d, 0) AS repeat_complaints_90d,
-           coalesce(a.same_topic_repeats_90d, 0) AS same_topic_repeats_90d,
+           coalesce(tp.same_topic_repeats_90d, 0) AS same_topic_repeats_90d,
            coalesce(a.escalations_90d, 0) AS escalations_90d, coalesce(a.escalations_total, 0) AS escalations_total,
            coalesce(a.unresolved_complaints, 0) AS unresolved_complaints, a.mean_satisfaction_180d,
-           coalesce(a.channels_90d, 0) AS channels_90d, a.emerging_share_90d,
+           coalesce(ch.channels_90d, 0) AS channels_90d, a.emerging_share_90d,
            coalesce(a.porting_pp_90d, false) OR pt.customer_key IS NOT NULL AS porting_complaint_90d,
            coalesce(p.port_out_in_progress, false) AS port_out_in_progress,
            coalesce(p.port_out_requests_180d, 0) AS port_out_requests_180d{label_col}
     FROM pop LEFT JOIN a ON a.customer_key = pop.customer_key
+    LEFT JOIN tp ON tp.customer_key = pop.customer_key
+    LEFT JOIN ch ON ch.customer_key = pop.customer_key
     LEFT JOIN pt ON pt.customer_key = pop.customer_key
     LEFT JOIN p ON p.customer_key = pop.customer_key
     {label_join}"""
