@@ -37,78 +37,99 @@ def main() -> None:
     import pandas as pd
 
     from complaints.config import resolve_library
-    from complaints.demo_data import generate
-    from complaints.ingest import ingest_file
-    from complaints.segment import Segmenter
-    from complaints.topics.compact import current_folder, read_json
-    from complaints.topics.fit import fit_library
-    from complaints.topics.update import update_library
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--customers", type=int, default=38000, help="38,000 customers give about 55k complaints")
     ap.add_argument("--new", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--keep", type=Path, help="Build the library here and keep it (for profiling).")
+    ap.add_argument("--reuse", type=Path, help="A folder kept by --keep: time classify only, on its library.")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        tmp = args.keep or Path(scratch)
-        generate(tmp / "data", n_customers=args.customers, seed=13)
-        df = pd.read_csv(tmp / "data" / "complaints.csv", dtype=str)
-        when = pd.to_datetime(df["受理时间"], errors="coerce", format="mixed").fillna(pd.Timestamp("1970-01-01"))
-        df = df.iloc[when.argsort(kind="stable")]
-        old, new = df.iloc[: -args.new], df.iloc[-args.new:]
-        old.to_csv(tmp / "old.csv", index=False)
-        new.to_csv(tmp / "new.csv", index=False)
-        lib = resolve_library(tmp / "lib")
-        ingest_file(lib, "complaints", tmp / "old.csv")
-
-        t = time.perf_counter()
-        fitted = fit_library(lib, embedder="lexical")
-        fit_s = time.perf_counter() - t
-        rows.append(["fit (lexical, UMAP+HDBSCAN)", f"{fitted.n_docs:,} complaints", round(fit_s, 1), "", ""])
-        ingest_file(lib, "complaints", tmp / "new.csv")
-        t = time.perf_counter()
-        upd = update_library(lib)
-        upd_s = time.perf_counter() - t
-        rows.append([f"update (+{upd.new_complaints:,} new)", f"{upd.assigned:,} assigned, {len(upd.emerging)} emerging, "
-                     f"{upd.unassigned:,} unassigned", round(upd_s, 1), f"{upd_s / fit_s:.1%} of fit",
-                     "< 10% of fit"])
-
-        env = {**os.environ, "COMPLAINTS_LIBRARY": str(lib.root), "HF_HUB_OFFLINE": "1"}
-        wall([str(BIN), "classify", TEXT, "--json"], env=env)  # page cache warm, as on a working laptop
-        cold = [wall([str(BIN), "classify", TEXT, "--json"], env=env) for _ in range(args.repeat)]
-        rows.append(["classify 1 text, fresh process", "median of %d" % args.repeat,
-                     round(statistics.median(cold), 2), "", "< 1 s"])
-        bertopic_code = (
-            "import sys; from bertopic import BERTopic; from complaints.embed import load_embedder;"
-            "from complaints.topics.vectorizer import ChineseTokenizer, reattach_tokenizer;"
-            f"m = BERTopic.load({str(lib.models_dir / 'v1' / 'bertopic')!r}); reattach_tokenizer(m, ChineseTokenizer());"
-            f"e = load_embedder({str(lib.models_dir / 'v1' / 'embedder')!r});"
-            f"print(m.transform([{TEXT!r}], embeddings=e.transform([{TEXT!r}]))[0])")
-        bt = [wall([sys.executable, "-c", bertopic_code], env=env) for _ in range(max(2, args.repeat // 2))]
-        bt_s = statistics.median(bt)
-        rows.append(["BERTopic.load + transform 1 text, fresh process", f"median of {len(bt)}", round(bt_s, 2),
-                     f"classify is {bt_s / statistics.median(cold):.0f}x faster", ">= 10x"])
-
-        sample = pd.concat([new, old.sample(10_000 - len(new), random_state=0)])[["工单编号", "投诉内容"]]
-        sample.to_csv(tmp / "batch.csv", index=False)
-        f_s = wall([str(BIN), "classify", "--file", str(tmp / "batch.csv"), "--json", "--top-k", "3"], env=env)
-        rows.append(["classify --file, 10,000 complaints, fresh process", f"{len(sample) / f_s:,.0f} complaints/s",
-                     round(f_s, 1), "", ">= 2,000/s"])
-
-        folder = current_folder(lib)
-        full = Segmenter()
-        subset = Segmenter(dictionary=read_json(folder.parent.parent / "v1" / "classify" / "jieba.json"))
-        texts = new["投诉内容"].dropna().tolist()
-        same = sum(full.cut(x) == subset.cut(x) for x in texts) / len(texts)
-        rows.append(["jieba dictionary subset (v1) on the 5,000 unseen complaints", f"{same:.1%} segmented identically",
-                     "", "", ""])
-    text = (f"# update and classify benchmark — {machine()}\n\n"
+        tmp = args.reuse or args.keep or Path(scratch)
+        if args.reuse:
+            lib = resolve_library(tmp / "lib")
+            old, new = pd.read_csv(tmp / "old.csv", dtype=str), pd.read_csv(tmp / "new.csv", dtype=str)
+        else:
+            lib, old, new = build(tmp, args, rows)
+        classify_rows(tmp, lib, old, new, args, rows)
+    text = (f"# update and classify benchmark — {machine()} · load average {os.getloadavg()[0]:.1f}\n\n"
             + table(["step", "what", "seconds", "result", "target"], rows)
             + f"\n\npeak RSS of the bench process {peak_rss_mb():.0f} MB")
     publish(text, "update_classify.md")
 
+
+def build(tmp: Path, args, rows: list) -> tuple:
+    """Generate, fit on the older complaints, ingest the newest and update; time both."""
+    import pandas as pd
+
+    from complaints.config import resolve_library
+    from complaints.demo_data import generate
+    from complaints.ingest import ingest_file
+    from complaints.topics.fit import fit_library
+    from complaints.topics.update import update_library
+
+    generate(tmp / "data", n_customers=args.customers, seed=13)
+    df = pd.read_csv(tmp / "data" / "complaints.csv", dtype=str)
+    when = pd.to_datetime(df["受理时间"], errors="coerce", format="mixed").fillna(pd.Timestamp("1970-01-01"))
+    df = df.iloc[when.argsort(kind="stable")]
+    old, new = df.iloc[: -args.new], df.iloc[-args.new:]
+    old.to_csv(tmp / "old.csv", index=False)
+    new.to_csv(tmp / "new.csv", index=False)
+    lib = resolve_library(tmp / "lib")
+    ingest_file(lib, "complaints", tmp / "old.csv")
+
+    t = time.perf_counter()
+    fitted = fit_library(lib, embedder="lexical")
+    fit_s = time.perf_counter() - t
+    rows.append(["fit (lexical, UMAP+HDBSCAN)", f"{fitted.n_docs:,} complaints", round(fit_s, 1), "", ""])
+    ingest_file(lib, "complaints", tmp / "new.csv")
+    t = time.perf_counter()
+    upd = update_library(lib)
+    upd_s = time.perf_counter() - t
+    rows.append([f"update (+{upd.new_complaints:,} new)", f"{upd.assigned:,} assigned, {len(upd.emerging)} emerging, "
+                 f"{upd.unassigned:,} unassigned", round(upd_s, 1), f"{upd_s / fit_s:.1%} of fit",
+                 "< 10% of fit"])
+    return lib, old, new
+
+
+def classify_rows(tmp: Path, lib, old, new, args, rows: list) -> None:
+    """Cold single classify, BERTopic's load + transform, classify --file, dictionary-subset agreement."""
+    import pandas as pd
+
+    from complaints.segment import Segmenter
+    from complaints.topics.compact import current_folder, read_json
+
+    env = {**os.environ, "COMPLAINTS_LIBRARY": str(lib.root), "HF_HUB_OFFLINE": "1"}
+    wall([str(BIN), "classify", TEXT, "--json"], env=env)  # page cache warm, as on a working laptop
+    cold = [wall([str(BIN), "classify", TEXT, "--json"], env=env) for _ in range(args.repeat)]
+    rows.append(["classify 1 text, fresh process", "median of %d" % args.repeat,
+                 round(statistics.median(cold), 2), "", "< 1 s"])
+    bertopic_code = (
+        "import sys; from bertopic import BERTopic; from complaints.embed import load_embedder;"
+        "from complaints.topics.vectorizer import ChineseTokenizer, reattach_tokenizer;"
+        f"m = BERTopic.load({str(lib.models_dir / 'v1' / 'bertopic')!r}); reattach_tokenizer(m, ChineseTokenizer());"
+        f"e = load_embedder({str(lib.models_dir / 'v1' / 'embedder')!r});"
+        f"print(m.transform([{TEXT!r}], embeddings=e.transform([{TEXT!r}]))[0])")
+    bt = [wall([sys.executable, "-c", bertopic_code], env=env) for _ in range(max(2, args.repeat // 2))]
+    bt_s = statistics.median(bt)
+    rows.append(["BERTopic.load + transform 1 text, fresh process", f"median of {len(bt)}", round(bt_s, 2),
+                 f"classify is {bt_s / statistics.median(cold):.0f}x faster", ">= 10x"])
+
+    sample = pd.concat([new, old.sample(10_000 - len(new), random_state=0)])[["工单编号", "投诉内容"]]
+    sample.to_csv(tmp / "batch.csv", index=False)
+    f_s = wall([str(BIN), "classify", "--file", str(tmp / "batch.csv"), "--json", "--top-k", "3"], env=env)
+    rows.append(["classify --file, 10,000 complaints, fresh process", f"{len(sample) / f_s:,.0f} complaints/s",
+                 round(f_s, 1), "", ">= 2,000/s"])
+
+    folder = current_folder(lib)
+    full = Segmenter()
+    subset = Segmenter(dictionary=read_json(folder.parent.parent / "v1" / "classify" / "jieba.json"))
+    texts = new["投诉内容"].dropna().tolist()
+    same = sum(full.cut(x) == subset.cut(x) for x in texts) / len(texts)
+    rows.append(["jieba dictionary subset (v1) on the 5,000 unseen complaints", f"{same:.1%} segmented identically",
+                 "", "", ""])
 
 if __name__ == "__main__":
     main()
