@@ -626,11 +626,11 @@ def link(library: LibraryOpt = None,
         flow = lk.net_flow(lib, start=start, end=end)
     frames = {"lift": lift, "porting_reasons": reasons.summary, "port_outs": reasons.per_port_out,
               "port_out_topics": reasons.topic_summary, "net_flow": flow,
-              "data_issues": pd_issues(reasons.issues, lk.ISSUE_NOTES)}
+              "data_issues": lk.issues_frame(reasons.issues)}
     written = view.write_frames(frames, out_file) if out_file else []
     if as_json:
-        _print_json({"level": level, "lift": lk._records(lift), "porting_reasons": reasons.to_dict(),
-                     "net_flow": lk._records(flow), "issues": reasons.issues, "issue_notes": lk.ISSUE_NOTES,
+        _print_json({"level": level, "lift": lk.records(lift), "porting_reasons": reasons.to_dict(),
+                     "net_flow": lk.records(flow), "issues": reasons.issues, "issue_notes": lk.ISSUE_NOTES,
                      "written": [str(p) for p in written]})
         return
     out.print(view.lift_table(lift, level, top))
@@ -641,12 +641,6 @@ def link(library: LibraryOpt = None,
     out.print(view.issues_table(reasons.issues, lk.ISSUE_NOTES))
     for p in written:
         out.print(f"wrote {p}", highlight=False)
-
-
-def pd_issues(issues: dict, notes: dict):
-    import pandas as pd
-
-    return pd.DataFrame([{"issue": k, "count": v, "handling": notes.get(k, "")} for k, v in issues.items()])
 
 
 @app.command()

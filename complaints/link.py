@@ -18,7 +18,8 @@ from .linkbase import (PORT_OUTS_SQL, DateLike, LinkError, model_version, painpo
                        to_date)
 from .store import LibraryStore, open_store
 
-__all__ = ["painpoint_lift", "porting_reasons", "PortingReasons", "net_flow", "data_issues", "ISSUE_NOTES"]
+__all__ = ["painpoint_lift", "porting_reasons", "PortingReasons", "net_flow", "data_issues", "ISSUE_NOTES",
+           "issues_frame", "records"]
 
 #: what each counted data issue means and how the toolkit handles it
 ISSUE_NOTES: dict[str, str] = {
@@ -60,15 +61,21 @@ class PortingReasons:
         per = self.per_port_out if max_rows is None else self.per_port_out.head(max_rows)
         return {"lookback_days": self.lookback_days, "port_outs": self.port_outs, "port_ins": self.port_ins,
                 "cancelled": self.cancelled, "status_counts": self.status_counts,
-                "no_complaint_share": self.no_complaint_share, "summary": _records(self.summary),
-                "topic_summary": _records(self.topic_summary), "per_port_out": _records(per),
+                "no_complaint_share": self.no_complaint_share, "summary": records(self.summary),
+                "topic_summary": records(self.topic_summary), "per_port_out": records(per),
                 "issues": self.issues}
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
+def records(df: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows: missing values become None, dates ISO strings."""
     out = df.astype(object).where(df.notna(), None)
     return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
             for r in out.to_dict("records")]
+
+
+def issues_frame(issues: dict[str, int]) -> pd.DataFrame:
+    """The data-issue counts as a table: issue, count, how it is handled."""
+    return pd.DataFrame([{"issue": k, "count": v, "handling": ISSUE_NOTES.get(k, "")} for k, v in issues.items()])
 
 
 def _range_sql(col: str, start, end) -> str:

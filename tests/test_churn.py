@@ -32,7 +32,7 @@ def demo(tmp_path_factory):
 
 
 def test_complaint_features_raise_auc_over_attributes_alone(demo):
-    rep = churn_eval(demo.lib, MONTHS, label_horizon=30, folds=3)
+    rep = churn_eval(demo.lib, MONTHS, label_horizon=30, folds=3, max_iter=60)
     a, b = rep["results"]["attributes"], rep["results"]["attributes+complaints"]
     assert rep["port_outs"] > 300 and rep["snapshots"] > 100_000
     assert a["auc"] > 0.58  # the planted tenure / ARPU / contract effects
