@@ -143,7 +143,8 @@ def _per_port_out(outs: pd.DataFrame, before: pd.DataFrame, names: dict) -> pd.D
     per["painpoints"] = [pps.get(e, []) for e in per["event_id"]]
     per["topics"] = [tps.get(e, []) for e in per["event_id"]]
     per["topic_labels"] = [tls.get(e, []) for e in per["event_id"]]
-    gap = (per["requested_at"] - per["event_id"].map(last)).dt.total_seconds() / 86400
+    last_at = pd.to_datetime(pd.Series([last.get(e) for e in per["event_id"]], index=per.index, dtype=object))
+    gap = (per["requested_at"] - last_at).dt.total_seconds() / 86400
     per["days_since_last_complaint"] = gap.round(1)
     return per[["event_id", "customer_key", "requested_at", "completed_at", "other_operator", "status",
                 "known_customer", "n_complaints", "painpoints", "topics", "topic_labels",

@@ -266,3 +266,16 @@ def test_link_cli_table_json_and_files(demo, tmp_path):
     assert doc["issues"]["port_events_unknown_customer"] == len(demo.truth["port_outs"]["orphan_port_ids"])
     assert pd.read_csv(tmp_path / "link.csv")["key"].dtype.kind == "i"
     assert (tmp_path / "link_net_flow.csv").exists() and (tmp_path / "link_port_outs.csv").exists()
+
+
+def test_a_period_without_data_gives_empty_tables_not_errors(demo):
+    assert painpoint_lift(demo.lib, start="2030-01-01").empty
+    r = porting_reasons(demo.lib, start="2030-01-01")
+    assert r.port_outs == 0 and r.per_port_out.empty and r.summary.empty and r.no_complaint_share == 0.0
+    assert net_flow(demo.lib, start="2030-01-01").empty
+
+
+@pytest.mark.parametrize("cmd", ["link", "features", "churn-eval", "at-risk"])
+def test_help_has_an_example(cmd):
+    res = runner.invoke(app, [cmd, "--help"])
+    assert res.exit_code == 0 and "Example: complaints " + cmd in res.output
