@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from .config import Library
-from .linkbase import PORT_OUTS_SQL, LinkError, follow_up_end, model_version, require_customers, to_date
+from .linkbase import PORT_OUTS_SQL, LinkError, model_version, require_customers, to_date
 from .store import LibraryStore, open_store
 from .topics.taxonomy import load_taxonomy
 

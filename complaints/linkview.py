@@ -24,9 +24,10 @@ def lift_table(lift: pd.DataFrame, level: str, top: int | None = None) -> Table:
     ws = sorted(int(c.split("_")[1]) for c in lift.columns if c.startswith("lift_") and c.count("_") == 1)
     wl = ws[-1] if ws else 90
     first = ["pain point", "department"] if level == "painpoint" else ["topic", "label", "pain point"]
+    what = "pain point" if level == "painpoint" else "topic"
     t = Table(*first, "complainants", f"rate {wl}d", f"baseline {wl}d", *(f"lift {w}d" for w in ws[:-1]),
-              f"lift {wl}d (95% CI)", "median days to port", title=f"port-out lift by {'pain point' if level == 'painpoint' else 'topic'} "
-                                   f"(sorted by {wl}-day lift)")
+              f"lift {wl}d (95% CI)", "median days to port",
+              title=f"port-out lift by {what} (sorted by {wl}-day lift)")
     for r in (lift.head(top) if top else lift).to_dict("records"):
         head = [str(r["key"]), r.get("department") or ""] if level == "painpoint" else \
             [str(r["key"]), str(r.get("label") or ""), str(r.get("painpoint_name") or r.get("painpoint") or "")]
