@@ -116,24 +116,11 @@ def _build_vocab(docs: list[list[str]], min_df: int) -> tuple[dict[str, int], np
 
 
 def tfidf(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear tf * idf, rows L2-normalised (all-zero rows stay zero); scipy only."""
-    get = vocab.get
-    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-    cols: list[int] = []
-    for r, terms in enumerate(docs):
-        cols.extend(j for j in map(get, terms) if j is not None)
-        indptr[r + 1] = len(cols)
-    indices = np.asarray(cols, dtype=np.int32)
-    X = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(docs), len(vocab)))
-    X.sum_duplicates()
-    np.log(X.data, out=X.data)
-    X.data += 1.0
-    X.data *= idf[X.indices]
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    norms = np.sqrt(np.bincount(rows, weights=X.data**2, minlength=X.shape[0]))
-    norms[norms == 0] = 1.0
-    X.data /= norms[rows]
-    return X
+    """Sublinear tf * idf, rows L2-normalised (all-zero rows stay zero); scipy only. `docs` hold
+    their n-grams already, so this is the lexical embedder's computation on unigrams."""
+    from .embed.lexical import tfidf_rows
+
+    return tfidf_rows(docs, vocab, idf)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
