@@ -361,8 +361,7 @@ class ComplaintClassifier:
     def _stacked(self) -> bool:
         return self.calibration == "stacked"
 
-    def _lexical(self, texts: list[str]) -> list[sp.csr_matrix]:
-        words, chars = self._analyze(texts)
+    def _lexical(self, words: list[list[str]] | None, chars: list[list[str]] | None) -> list[sp.csr_matrix]:
         blocks = []
         if words is not None:
             blocks.append(tfidf(words, self.word_vocabulary_, self.word_idf_))
@@ -370,19 +369,22 @@ class ComplaintClassifier:
             blocks.append(tfidf(chars, self.char_vocabulary_, self.char_idf_))
         return blocks
 
-    def _features(self, texts: list[str]) -> tuple[sp.csr_matrix | None, np.ndarray | None]:
+    def _combine(self, blocks: list[sp.csr_matrix],
+                 texts: list[str]) -> tuple[sp.csr_matrix | None, np.ndarray | None]:
         """(sparse lexical features, dense e5 vectors): with ``calibration="stacked"`` the e5
         vectors feed their own models; otherwise they are a scaled block of the sparse matrix."""
-        blocks = self._lexical(texts)
         E = None
         if self.embeddings is not None:
             if self._stacked:
                 E = self._embed(texts, scaled=False)
             else:
-                blocks.append(sp.csr_matrix(self._embed(texts)))
+                blocks = blocks + [sp.csr_matrix(self._embed(texts))]
         if not blocks:
             return None, E
         return (sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()), E
+
+    def _features(self, texts: list[str]) -> tuple[sp.csr_matrix | None, np.ndarray | None]:
+        return self._combine(self._lexical(*self._analyze(texts)), texts)
 
     # --- learning ----------------------------------------------------------------------------
     def _clean_training(self, texts: Sequence[Any], labels: Sequence[Any]) -> tuple[list[Any], list[str]]:
@@ -422,21 +424,13 @@ class ComplaintClassifier:
 
         words, chars = self._analyze(texts)
         min_df_word, min_df_char = self._min_dfs
-        blocks: list[sp.csr_matrix] = []
         if words is not None:
             self.word_vocabulary_, self.word_idf_ = _build_vocab(words, min_df_word)
-            blocks.append(tfidf(words, self.word_vocabulary_, self.word_idf_))
         if chars is not None:
             self.char_vocabulary_, self.char_idf_ = _build_vocab(chars, min_df_char)
-            blocks.append(tfidf(chars, self.char_vocabulary_, self.char_idf_))
+        blocks = self._lexical(words, chars)
         self._n_lexical = sum(b.shape[1] for b in blocks)
-        E = None
-        if self.embeddings is not None:
-            if self._stacked:
-                E = self._embed(texts, scaled=False)
-            else:
-                blocks.append(sp.csr_matrix(self._embed(texts)))
-        X = (sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()) if blocks else None
+        X, E = self._combine(blocks, texts)
         n_features = (0 if X is None else X.shape[1]) + (0 if E is None else E.shape[1])
         if n_features == 0 or (X is not None and X.shape[1] == 0):
             raise ClassifierError("the training texts yield no features (all terms below min_df?)")
