@@ -179,36 +179,80 @@ def _check_horizon(s: LibraryStore, last: dt.date, horizon: int) -> None:
                         f"reach only {fu}; choose an as-of date on or before {fu - dt.timedelta(days=horizon - 1)}")
 
 
-def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: int | None) -> str:
+@dataclass(frozen=True)
+class Dialect:
+    """The few spellings in which DuckDB and Spark SQL differ; the snapshot query itself is one text.
+
+    `semi_joins`: restrict to the population with (LEFT) SEMI/ANTI JOINs (Spark) rather than
+    IN / NOT IN subqueries (DuckDB). Spark overrides `days`, `matches` and `rewrite`.
+    """
+
+    prefix: str = ""  # table names are views with this prefix
+    unit: str = "DAY"
+    double: str = ""  # suffix making 1.0 a DOUBLE literal
+    semi_joins: bool = False
+    order: bool = True  # ORDER BY in the query (Spark sorts the union afterwards)
+
+    def days(self, start: str, end: str) -> str:
+        """Whole days from `start` to `end`."""
+        return f"date_diff('day', {start}, {end})"
+
+    def matches(self, column: str, pattern: str) -> str:
+        return f"regexp_matches({column}, '{pattern}')"
+
+    def rewrite(self, sql: str) -> str:
+        """A shared fragment written in DuckDB SQL, in this dialect."""
+        return sql
+
+
+DUCKDB = Dialect()
+
+
+def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: int | None,
+                 dialect: Dialect = DUCKDB) -> str:
     """The SQL of one as-of snapshot. Every event filter is `< TIMESTAMP as_of` (label: `>=`)."""
+    q = dialect
     t = f"TIMESTAMP '{as_of} 00:00:00'"
-    within = lambda w: f"c.received_at >= {t} - INTERVAL {w} DAY"  # noqa: E731  (and < as_of, by `c`)
+    d = f"DATE '{as_of}'"
+    ago = lambda w: f"{t} - INTERVAL {w} {q.unit}"  # noqa: E731
+    within = lambda w: f"c.received_at >= {ago(w)}"  # noqa: E731  (and < as_of, by `c`)
+    table = lambda name: q.prefix + name  # noqa: E731
     windows = ",\n".join(f"count(*) FILTER (WHERE {within(w)}) AS complaints_{w}d" for w in COMPLAINT_WINDOWS)
     pps = ",\n".join(f"count(*) FILTER (WHERE {within(90)} AND c.painpoint = '{p}') AS pp_{p}_90d"
                      for p in painpoints)
     pp_cols = ", ".join(f"coalesce(a.pp_{p}_90d, 0) AS pp_{p}_90d" for p in painpoints)
-    label_cte = label_col = ""
+    label_cte = label_col = label_join = ""
     if horizon:
         label_cte = f""",
-        lab AS (SELECT DISTINCT customer_key FROM port_events WHERE direction = 'out'
-                AND requested_at >= {t} AND requested_at < {t} + INTERVAL {int(horizon)} DAY)"""
+        lab AS (SELECT DISTINCT customer_key FROM {table('port_events')} WHERE direction = 'out'
+                AND requested_at >= {t} AND requested_at < {t} + INTERVAL {int(horizon)} {q.unit})"""
         label_col = f", lab.customer_key IS NOT NULL AS {label_column(horizon)}"
+        label_join = "LEFT JOIN lab ON lab.customer_key = pop.customer_key"
+    if q.semi_joins:
+        pop_from = f"{table('customers')} u LEFT ANTI JOIN gone ON gone.customer_key = u.customer_key"
+        pop_where = ""
+        c_in_pop, c_where = "LEFT SEMI JOIN pop ON pop.customer_key = c.customer_key", ""
+    else:
+        pop_from = f"{table('customers')} u"
+        pop_where = "\n              AND u.customer_key NOT IN (SELECT customer_key FROM gone)"
+        c_in_pop, c_where = "", " AND c.customer_key IN (SELECT customer_key FROM pop)"
     return f"""
-    WITH po AS ({PORT_OUTS_SQL}),
+    WITH po AS ({q.rewrite(PORT_OUTS_SQL)}),
     gone AS (SELECT DISTINCT customer_key FROM po WHERE gone_at < {t}),
-    pop AS (SELECT u.customer_key, u.plan, u.region, u.tenure_start, u.arpu, u.contract_end FROM customers u
-            WHERE (u.tenure_start IS NULL OR u.tenure_start < DATE '{as_of}')
-              AND u.customer_key NOT IN (SELECT customer_key FROM gone)),
+    pop AS (SELECT u.customer_key, u.plan, u.region, u.tenure_start, u.arpu, u.contract_end
+            FROM {pop_from}
+            WHERE (u.tenure_start IS NULL OR u.tenure_start < {d}){pop_where}),
     c AS (SELECT c.customer_key, c.received_at, c.channel, c.escalated, c.resolved_at, c.satisfaction, c.repeat_of,
                  a.painpoint, a.topic_id, t.status = 'emerging' AS emerging
-          FROM complaints c
-          LEFT JOIN assignments a ON a.complaint_id = c.complaint_id AND a.version = {int(version)}
-          LEFT JOIN topics t ON t.version = {int(version)} AND t.topic_id = a.topic_id
-          WHERE c.received_at < {t} AND c.customer_key IN (SELECT customer_key FROM pop)),
+          FROM {table('complaints')} c
+          {c_in_pop}
+          LEFT JOIN {table('assignments')} a ON a.complaint_id = c.complaint_id AND a.version = {int(version)}
+          LEFT JOIN {table('topics')} t ON t.version = {int(version)} AND t.topic_id = a.topic_id
+          WHERE c.received_at < {t}{c_where}),
     a AS (SELECT c.customer_key,
             {windows},
             count(*) AS complaints_total,
-            date_diff('day', max(c.received_at)::DATE, DATE '{as_of}') AS days_since_last_complaint,
+            {q.days("CAST(max(c.received_at) AS DATE)", d)} AS days_since_last_complaint,
             {pps},
             count(*) FILTER (WHERE {within(90)} AND c.repeat_of IS NOT NULL) AS repeat_complaints_90d,
             count(*) FILTER (WHERE {within(90)} AND c.escalated) AS escalations_90d,
@@ -216,30 +260,32 @@ def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: i
             count(*) FILTER (WHERE {within(180)} AND (c.resolved_at IS NULL OR c.resolved_at >= {t}))
               AS unresolved_complaints,
             avg(c.satisfaction) FILTER (WHERE {within(180)} AND c.resolved_at < {t}) AS mean_satisfaction_180d,
-            avg(CASE WHEN c.emerging THEN 1.0 ELSE 0.0 END) FILTER (WHERE {within(90)}) AS emerging_share_90d,
+            avg(CASE WHEN c.emerging THEN 1.0{q.double} ELSE 0.0{q.double} END) FILTER (WHERE {within(90)})
+              AS emerging_share_90d,
             bool_or(c.painpoint = 'porting') FILTER (WHERE {within(90)}) AS porting_pp_90d
           FROM c GROUP BY c.customer_key),
     c90 AS (SELECT * FROM c WHERE {within(90)}),
     -- distinct counts as two-level aggregates: far less memory than count(DISTINCT) over a million groups
     tp AS (SELECT customer_key, sum(n - 1) AS same_topic_repeats_90d
-           FROM (SELECT customer_key, topic_id, count(*) AS n FROM c90 WHERE topic_id >= 0 GROUP BY ALL) GROUP BY 1),
+           FROM (SELECT customer_key, topic_id, count(*) AS n FROM c90 WHERE topic_id >= 0
+                 GROUP BY customer_key, topic_id) GROUP BY customer_key),
     ch AS (SELECT customer_key, count(*) AS channels_90d
-           FROM (SELECT DISTINCT customer_key, channel FROM c90 WHERE channel IS NOT NULL) GROUP BY 1),
-    pt AS (SELECT DISTINCT c.customer_key FROM complaints c
-           WHERE c.received_at < {t} AND c.received_at >= {t} - INTERVAL 90 DAY
-             AND regexp_matches(c.text, '{PORTING_WORDS}')),
+           FROM (SELECT DISTINCT customer_key, channel FROM c90 WHERE channel IS NOT NULL) GROUP BY customer_key),
+    pt AS (SELECT DISTINCT c.customer_key FROM {table('complaints')} c
+           WHERE c.received_at < {t} AND c.received_at >= {ago(90)}
+             AND {q.matches("c.text", PORTING_WORDS)}),
     p AS (SELECT customer_key,
             bool_or(direction = 'in') AS ported_in,
-            bool_or(direction = 'out' AND requested_at >= {t} - INTERVAL 30 DAY
+            bool_or(direction = 'out' AND requested_at >= {ago(30)}
                     AND NOT (status = 'completed' AND coalesce(completed_at, requested_at) < {t}))
               AS port_out_in_progress,
-            count(*) FILTER (WHERE direction = 'out' AND requested_at >= {t} - INTERVAL 180 DAY)
+            count(*) FILTER (WHERE direction = 'out' AND requested_at >= {ago(180)})
               AS port_out_requests_180d
-          FROM port_events WHERE requested_at < {t} GROUP BY customer_key){label_cte}
-    SELECT pop.customer_key, DATE '{as_of}' AS as_of, {int(version)} AS model_version,
-           pop.plan, pop.region, date_diff('day', pop.tenure_start, DATE '{as_of}') AS tenure_days, pop.arpu,
-           coalesce(pop.contract_end >= DATE '{as_of}', false) AS contract_active,
-           date_diff('day', DATE '{as_of}', pop.contract_end) AS days_to_contract_end,
+          FROM {table('port_events')} WHERE requested_at < {t} GROUP BY customer_key){label_cte}
+    SELECT pop.customer_key, {d} AS as_of, {int(version)} AS model_version,
+           pop.plan, pop.region, {q.days("pop.tenure_start", d)} AS tenure_days, pop.arpu,
+           coalesce(pop.contract_end >= {d}, false) AS contract_active,
+           {q.days(d, "pop.contract_end")} AS days_to_contract_end,
            coalesce(p.ported_in, false) AS ported_in,
            {", ".join(f"coalesce(a.complaints_{w}d, 0) AS complaints_{w}d" for w in COMPLAINT_WINDOWS)},
            coalesce(a.complaints_total, 0) AS complaints_total, a.days_since_last_complaint,
@@ -257,8 +303,8 @@ def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: i
     LEFT JOIN ch ON ch.customer_key = pop.customer_key
     LEFT JOIN pt ON pt.customer_key = pop.customer_key
     LEFT JOIN p ON p.customer_key = pop.customer_key
-    {"LEFT JOIN lab ON lab.customer_key = pop.customer_key" if horizon else ""}
-    ORDER BY pop.customer_key"""
+    {label_join}
+    {"ORDER BY pop.customer_key" if q.order else ""}"""
 
 
 _PANDAS = {"int": "Int64", "float": "Float64", "bool": "boolean", "string": "string"}
