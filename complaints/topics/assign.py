@@ -70,22 +70,18 @@ class TopicAssigner:
         return unit_rows(vectors) @ self.centroids_.T
 
     def transform(self, vectors: np.ndarray) -> dict[str, np.ndarray]:
-        """Per row: `topic` (-1 = unassigned), `nearest` topic, its `similarity`, the runner-up's `second`."""
+        """Per row: `topic` (-1 = unassigned), `nearest` topic, its `similarity`, and `all` cosines."""
         n = len(vectors)
         if n == 0 or not len(self.topic_ids_):
-            z = np.zeros(n, dtype=np.float32)
-            return {"topic": np.full(n, UNASSIGNED), "nearest": np.full(n, UNASSIGNED), "similarity": z, "second": z,
+            return {"topic": np.full(n, UNASSIGNED), "nearest": np.full(n, UNASSIGNED),
+                    "similarity": np.zeros(n, dtype=np.float32),
                     "all": np.zeros((n, len(self.topic_ids_)), dtype=np.float32)}
         sims = self.similarities(vectors)
-        order = np.argsort(-sims, axis=1)[:, :2]
-        best = order[:, 0]
-        rows = np.arange(n)
-        sim = sims[rows, best]
-        second = sims[rows, order[:, 1]] if sims.shape[1] > 1 else np.zeros(n, dtype=np.float32)
+        best = sims.argmax(axis=1)
+        sim = sims[np.arange(n), best]
         nearest = self.topic_ids_[best]
         topic = np.where(sim >= self.thresholds_[best], nearest, UNASSIGNED)
-        return {"topic": topic, "nearest": nearest, "similarity": sim.astype(np.float32),
-                "second": second.astype(np.float32), "all": sims}
+        return {"topic": topic, "nearest": nearest, "similarity": sim.astype(np.float32), "all": sims}
 
 
 KNN = 10

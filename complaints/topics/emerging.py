@@ -62,12 +62,11 @@ class EmergingTopics:
     """
 
     def __init__(self, min_size: int = 10, min_coherence: float = 0.3, fragment_size: int = 10,
-                 merge_shared: int = 2, seed: int = 42) -> None:
+                 merge_shared: int = 2) -> None:
         self.min_size = min_size
         self.min_coherence = min_coherence
         self.fragment_size = fragment_size
         self.merge_shared = merge_shared
-        self.seed = seed
 
     def fit(self, vectors: np.ndarray, tokens: list[list[str]],
             background: list[list[list[str]]] | None = None) -> "EmergingTopics":
