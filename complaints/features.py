@@ -134,17 +134,23 @@ def describe_features(lexicons: str | None = None, label_horizon: int | None = 3
     return "\n".join(lines) + "\n"
 
 
-def build_features(library: Library, as_of: Iterable[dt.date | str] | dt.date | str,
-                   label_horizon: int | None = None, model_version: int | None = None,
-                   lexicons: str | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """One row per active customer per as-of date (see the module docstring and feature_list)."""
+def as_of_dates(as_of: Iterable[dt.date | str] | dt.date | str, label_horizon: int | None) -> list[dt.date]:
+    """The as-of dates, parsed, de-duplicated and sorted; the label horizon checked too."""
     dates = [as_of] if isinstance(as_of, (dt.date, str)) else list(as_of)
     if not dates:
         raise LinkError("give at least one as-of date, e.g. --as-of 2026-06-30")
     dates = sorted({to_date(d, "as_of") for d in dates})
     if label_horizon is not None and int(label_horizon) < 1:
         raise LinkError("the label horizon must be at least one day, e.g. --label-horizon 30")
+    return dates
+
+
+def build_features(library: Library, as_of: Iterable[dt.date | str] | dt.date | str,
+                   label_horizon: int | None = None, model_version: int | None = None,
+                   lexicons: str | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """One row per active customer per as-of date (see the module docstring and feature_list)."""
+    dates = as_of_dates(as_of, label_horizon)
     taxonomy = load_taxonomy(lexicons)
     spec = feature_list(lexicons, label_horizon)
     frames = []

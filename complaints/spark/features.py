@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from ..features import Dialect, feature_list, snapshot_sql
-from ..linkbase import LinkError, to_date
+from ..features import Dialect, as_of_dates, feature_list, snapshot_sql
+from ..linkbase import LinkError
 from ..topics.taxonomy import load_taxonomy
 
 _SPARK_TYPES = {"int": "bigint", "float": "double", "bool": "boolean", "string": "string", "date": "date"}
@@ -51,12 +51,7 @@ def features_spark(complaints_df, customers_df, ports_df, as_of: Iterable[dt.dat
     library with no assignments.
     """
     spark = complaints_df.sparkSession
-    dates = [as_of] if isinstance(as_of, (dt.date, str)) else list(as_of)
-    if not dates:
-        raise LinkError("give at least one as-of date, e.g. --as-of 2026-06-30")
-    dates = sorted({to_date(x, "as_of") for x in dates})
-    if label_horizon is not None and int(label_horizon) < 1:
-        raise LinkError("the label horizon must be at least one day, e.g. --label-horizon 30")
+    dates = as_of_dates(as_of, label_horizon)
     if assignments_df is None:
         assignments_df = spark.createDataFrame([], "version int, complaint_id string, topic_id int, painpoint string")
     if topics_df is None:
