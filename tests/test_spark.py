@@ -4,6 +4,7 @@ path's on the same generated library, no raw phone number reaches any Spark outp
 import datetime as dt
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -168,3 +169,108 @@ def test_cli_export_classify_features(spark, demo, tmp_path):
     for cmd in (["spark", "classify"], ["spark", "features"], ["export-tables"]):
         h = runner.invoke(app, [*cmd, "--help"])
         assert h.exit_code == 0 and "Example: complaints" in h.output
+
+
+# --- a real standalone cluster: master and worker JVMs, the job sent by spark-submit ------------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc, log: Path, seconds: float = 90) -> None:
+    import socket
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            pytest.fail(f"Spark daemon exited early:\n{log.read_text(errors='replace')[-2000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    pytest.fail(f"Spark daemon did not open port {port}:\n{log.read_text(errors='replace')[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def standalone(tmp_path_factory):
+    """A Spark standalone cluster on this machine: one master, one worker with its own executor JVM
+    and Python workers, the way `spark://host:7077` runs in production."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    bin_dir = Path(sys.executable).parent
+    base = tmp_path_factory.mktemp("standalone")
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable,
+           "SPARK_WORKER_DIR": str(base / "work")}
+    port = _free_port()
+    url = f"spark://127.0.0.1:{port}"
+    procs = []
+    try:
+        for name, args in [("master", ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                                       "--port", str(port), "--webui-port", str(_free_port())]),
+                           ("worker", ["org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1",
+                                       "--cores", "2", "--memory", "2g", "--webui-port", str(_free_port())])]:
+            log = base / f"{name}.log"
+            procs.append(subprocess.Popen([str(bin_dir / "spark-class"), *args], env=env, cwd=base,
+                                          stdout=log.open("w"), stderr=subprocess.STDOUT))
+            if name == "master":
+                _wait_for_port(port, procs[0], log)
+        deadline = time.monotonic() + 90  # the worker registers with the master
+        while "Successfully registered with master" not in (base / "worker.log").read_text(errors="replace"):
+            if time.monotonic() > deadline or procs[1].poll() is not None:
+                pytest.fail("worker did not register:\n" + (base / "worker.log").read_text(errors="replace")[-2000:])
+            time.sleep(0.5)
+        yield {"url": url, "env": env, "base": base, "bin": bin_dir}
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_spark_submit_to_a_standalone_cluster(demo, standalone):
+    """The README's cluster recipe, for real: `spark-submit --master spark://…` runs the CLI with
+    `--master submit`; executors on the worker classify, and the result equals the local path's."""
+    import subprocess
+
+    base = standalone["base"]
+    src = base / "in.parquet"
+    _raw_frame(demo).head(400).to_parquet(src)
+    out = base / "classified.parquet"
+    cli = Path(__file__).resolve().parent.parent / "cli.py"
+    r = subprocess.run([str(standalone["bin"] / "spark-submit"), "--master", standalone["url"],
+                        "--conf", "spark.executor.memory=1g", "--conf", "spark.sql.shuffle.partitions=4",
+                        str(cli), "spark", "classify", "--master", "submit", "--input", str(src),
+                        "--output", str(out), "--library", str(demo["lib"].root)],
+                       env=standalone["env"], cwd=base, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    assert "classified 400 complaints" in r.stdout
+    apps = list((base / "work").glob("app-*/*/stderr"))
+    assert apps, "no executor ran on the worker"  # the work really went to the cluster's executor
+    pdf = _raw_frame(demo).head(400)
+    pdf = pdf[pdf["text"].str.strip() != ""]  # empty texts come back with status 'empty', no topic
+    got = pd.read_parquet(out).set_index("complaint_id").loc[pdf["complaint_id"]]
+    ref = pd.DataFrame(TopicClassifier(demo["lib"], top_k=0, supervised=False).classify(pdf["text"].tolist()))
+    assert len(got) == len(ref) > 350 and (got["status"].to_numpy() == ref["status"].to_numpy()).all()
+    assert got["topic_id"].astype("Int64").fillna(-99).tolist() == ref["topic_id"].astype("Int64").fillna(-99).tolist()
+    assert not got["text"].str.contains(MOBILE).any()
+
+    # --master with the spark:// URL directly (no spark-submit): churn features on the same cluster
+    r = subprocess.run([str(standalone["bin"] / "complaints"), "spark", "features", "--as-of", "2026-07-01",
+                        "--input-dir", str(demo["tables"]), "--out", str(base / "f.parquet"),
+                        "--master", standalone["url"]],
+                       env=standalone["env"], cwd=base, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    f = pd.read_parquet(base / "f.parquet").sort_values("customer_key").reset_index(drop=True)
+    want = build_features(demo["lib"], "2026-07-01").sort_values("customer_key").reset_index(drop=True)
+    assert len(f) == len(want) and (f["complaints_180d"].to_numpy() == want["complaints_180d"].to_numpy()).all()
