@@ -27,6 +27,9 @@ def test_normalize_folds_script_width_markup_space_emoji(raw, expected):
     ("银行卡6222021234567890123", "bank_card"),
     ("卡号 6222 0212 3456 7890", "bank_card"),
     ("邮箱 zhang.san@example.com", "email"),
+    ("回复@张三_2021:你也遇到了?", "handle"),
+    ("看这里http://t.cn/zHeVCoQ 还会说", "url"),
+    ("网址 www.10086.cn/a?tel=13812345678,打不开", "url"),
 ])
 def test_each_kind_of_pii_is_replaced_by_its_placeholder(raw, kind):
     out = normalize_text(raw)
@@ -34,6 +37,17 @@ def test_each_kind_of_pii_is_replaced_by_its_placeholder(raw, kind):
     assert not contains_pii(out)
     digits = "".join(ch for ch in out if ch.isdigit())
     assert len(digits) < 7, out
+
+
+def test_weibo_mentions_are_masked_and_do_not_reach_the_words():
+    """Every weibo complaint @-mentions the operator's service account; its 客服 must not make every
+    complaint look like a service-attitude complaint."""
+    from complaints.segment import Segmenter
+
+    out = normalize_text("信号差,投诉几年都没人处理.@中国电信 @中国电信客服 你好@中国电信广东客服:请处理")
+    assert "@" not in out and out.count(PLACEHOLDERS["handle"]) == 3
+    assert Segmenter().cut(out)[:1] == ["信号差"] and "客服" not in Segmenter().cut(out)
+    assert normalize_text("邮箱 a.b@qq.com") == "邮箱 " + PLACEHOLDERS["email"]
 
 
 def test_masking_leaves_ordinary_numbers_alone():
