@@ -1,13 +1,14 @@
 """Zero-shot pain-point mapping on generated operator data, whose true pain points are known.
 
 For each seed: generate an operator (`--customers`), ingest, `fit` (lexical, k-means, `--topics`
-topics, as the link/churn tests do), then report the share of complaints whose topic's pain point
-is their true one (the mapper with and without its seed-trained classifier, and the ceiling: every
-topic given its majority true pain point), and the four pain points with the highest 90-day
-port-out lift under the zero-shot mapping (the planted ones are 携号转网受阻, 网络质量, 资费争议,
-增值业务乱订).
+topics, as the link/churn tests do), then, for the mapper with and without its seed-trained
+classifier: the share of complaints whose topic's pain point is their true one, and the four pain
+points with the highest 90-day port-out lift under that mapping (planted: 携号转网受阻, 网络质量,
+资费争议, 增值业务乱订). The ceiling gives every topic the true pain point of most of its complaints.
+`--verbose` lists the topics each variant files under another pain point than most of their
+complaints'.
 
-    .venv/bin/python bench/painpoint_bench.py --seeds 1 2 3
+    .venv/bin/python bench/painpoint_bench.py --seeds 1 2 3 [--verbose]
 """
 
 from __future__ import annotations
