@@ -152,7 +152,7 @@ class PainPointMapper:
             wk, we = wk + wc * wk / (wk + we), we + wc * we / (wk + we)
             return wk * self.seed_scores(keywords) + we * emb
         base = wc * self.coverage(docs_tokens) + wk * self.seed_scores(keywords) + we * emb
-        weak = self.weak_scores(docs_tokens)
+        weak = self.weak_scores(docs_tokens) if self.weak_weight > 0 else None
         return base if weak is None else (1 - self.weak_weight) * base + self.weak_weight * weak
 
     def predict(self, keywords: list[list[tuple[str, float]]], centroids: np.ndarray,
