@@ -89,7 +89,12 @@ def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[li
     for reason, n in sorted(res.reject_reasons.items(), key=lambda kv: -kv[1]):
         out.print(f"  rejected {n} × {reason}  (see: complaints rejects --batch {res.batch_id})", highlight=False)
     if res.notes.get("undated"):
-        out.print(f"  {res.notes['undated']} complaints have no date: kept, but time-based outputs skip them")
+        out.print(f"  {res.notes['undated']} complaints have no date: kept, but time-based outputs (report, link, "
+                  "features, drift) skip them", highlight=False)
+        if "received_at" not in (res.column_map or {}):
+            out.print("  no date column was recognised: if the file has one, map it (--map 列名=received_at) into a "
+                      "new library; a complaint's date is part of its identity, so the same ids cannot be dated later",
+                      highlight=False)
     if res.notes.get("repeats_linked"):
         out.print(f"  {res.notes['repeats_linked']} complaints linked as repeats of an earlier complaint")
 

@@ -30,6 +30,7 @@ COMPLAINT = RecordKind(
                          "complaint_id", "ticket_id", "message_id", "id"),
         "customer_key": _CUSTOMER_ALIASES,
         "received_at": ("受理时间", "投诉时间", "建单时间", "创建时间", "提交时间", "留言时间", "发布时间",
+                        "发表时间", "受理日期", "投诉日期", "建单日期", "留言日期", "发布日期", "发表日期", "日期", "时间",
                         "received_at", "created_at", "posted_at", "date", "time"),
         "channel": ("渠道", "受理渠道", "投诉渠道", "来源渠道", "来源", "channel", "source"),
         "region": ("地市", "区域", "地区", "城市", "归属地", "所属地市", "region", "city"),

@@ -77,3 +77,20 @@ def test_segment_command_text_and_json():
     res = run("segment", "--json", "宽带光猫老是断网", "5g套餐")
     lines = [json.loads(line) for line in res.output.strip().splitlines()]
     assert lines[0]["tokens"][:2] == ["宽带", "光猫"] and lines[1]["tokens"] == ["5G套餐"]
+
+
+def test_undated_complaints_are_explained_at_ingest_and_by_report(tmp_path):
+    """A file whose date column is not recognised: ingest keeps the rows and says how to map the
+    date; report, which needs dates, says what to do instead of failing obscurely."""
+    lib = tmp_path / "lib"
+    undated = write_csv(tmp_path / "weibo.csv", ["编号", "正文"], [["W1", "家里信号太差了"], ["W2", "宽带断网三天"]])
+    res = run("ingest", "complaints", undated, "--map", "正文=text", "--map", "编号=complaint_id", "--library", lib)
+    assert res.exit_code == 0 and "2 complaints have no date" in res.output
+    assert "--map 列名=received_at" in res.output
+    res = runner.invoke(app, ["report", "--library", str(lib)])
+    assert res.exit_code != 0 and "no dated complaints" in res.output and "received_at" in res.output
+
+    dated = write_csv(tmp_path / "dated.csv", ["编号", "发表日期", "正文"], [["D1", "2026-06-01", "家里信号太差了"]])
+    res = run("ingest", "complaints", dated, "--map", "正文=text", "--map", "编号=complaint_id",
+              "--library", tmp_path / "lib2")
+    assert res.exit_code == 0 and "no date" not in res.output  # 发表日期 is recognised as the date

@@ -87,5 +87,8 @@ def resolve_period(period: str | None = None, date_from: str | None = None, date
             raise PeriodError(f"--to {last} is before --from {start}")
         return Period(start, last + dt.timedelta(days=1), f"{start} – {last}")
     if latest is None:
-        raise PeriodError("the library holds no dated complaints: give --period YYYY-MM or --from/--to")
+        raise PeriodError("the library holds no dated complaints, and a report covers a period: ingest the "
+                          "file into a new library with its date column mapped (e.g. --map 发布时间=received_at); "
+                          "for an undated library read the topics with `complaints topics list` and "
+                          "`complaints export --out complaints.xlsx`")
     return month(latest.strftime("%Y-%m"))
