@@ -251,3 +251,21 @@ def test_classify_imports_neither_bertopic_nor_torch(lib):
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_similar_complaint_snippets_skip_leading_masked_mentions(tmp_path):
+    """A weibo complaint opens with @mentions, masked to <账号>: the snippet starts at the complaint."""
+    from complaints.store import open_store
+    from complaints.topics.compact import neighbour_meta
+
+    from .conftest import write_csv
+
+    lib = resolve_library(tmp_path / "lib")
+    src = write_csv(tmp_path / "w.csv", ["编号", "发布时间", "内容"],
+                    [["W1", "2026-06-01", "@中国电信 @中国电信客服 整个小区每周四开始断网"],
+                     ["W2", "2026-06-02", "宽带@中国电信客服 断网三天"]])
+    ingest_file(lib, "complaints", src, {"编号": "complaint_id", "内容": "text"})
+    with open_store(lib) as store:
+        meta = neighbour_meta(store, ["W1", "W2"])
+    assert meta["snippets"] == ["整个小区每周四开始断网", "宽带<账号> 断网三天"]
+    assert meta["dates"] == ["2026-06-01", "2026-06-02"]

@@ -257,7 +257,9 @@ def taxonomy_entries(lexicons: str | None = None) -> list[dict]:
 
 def neighbour_meta(store, complaint_ids: list[str]) -> dict[str, list]:
     """Id, date and a masked snippet for each complaint, in the given order."""
-    df = store.query(f"SELECT complaint_id, strftime(received_at, '%Y-%m-%d') AS d, left(text, {SNIPPET_CHARS}) AS s "
+    # weibo complaints open with a row of masked @mentions (<账号> <账号> …): not worth the snippet's space
+    df = store.query(f"SELECT complaint_id, strftime(received_at, '%Y-%m-%d') AS d, "
+                     f"left(regexp_replace(text, '^(<账号>\\s*)+', ''), {SNIPPET_CHARS}) AS s "
                      "FROM complaints WHERE complaint_id IN (SELECT unnest(?::VARCHAR[]))", [complaint_ids])
     by_id = {c: (d, s) for c, d, s in df.itertuples(index=False, name=None)}
     return {"ids": list(complaint_ids), "dates": [by_id.get(c, (None, ""))[0] for c in complaint_ids],
