@@ -92,8 +92,8 @@ def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[li
         out.print(f"  {res.notes['undated']} complaints have no date: kept, but time-based outputs (report, link, "
                   "features, drift) skip them", highlight=False)
         if "received_at" not in (res.column_map or {}):
-            out.print("  no date column was recognised: if the file has one, map it (--map 列名=received_at) into a "
-                      "new library; a complaint's date is part of its identity, so the same ids cannot be dated later",
+            out.print("  no date column was recognised: if the file has one, ingest it again with the column mapped "
+                      "(--map 列名=received_at); the complaints already in the library get their dates",
                       highlight=False)
     if res.notes.get("repeats_linked"):
         out.print(f"  {res.notes['repeats_linked']} complaints linked as repeats of an earlier complaint")

@@ -17,7 +17,7 @@ from .readers import read_table
 from .repeats import relink_repeats
 from .schema import KINDS, map_columns
 from .store import LibraryStore, open_store
-from .validate import Reject, validate
+from .validate import Reject, digest, validate
 
 _TABLE = {"complaints": "complaints", "customers": "customers", "ports": "port_events"}
 _ID = {"complaints": "complaint_id", "customers": "customer_key", "ports": "event_id"}
@@ -47,7 +47,8 @@ class IngestResult:
 
 def _existing(store: LibraryStore, kind: str, incoming: pd.DataFrame) -> pd.DataFrame:
     table, id_col = _TABLE[kind], _ID[kind]
-    extra = ", t.state_hash, t.batch_id" if kind == "complaints" else ", t.batch_id"
+    extra = (", t.state_hash, t.batch_id, t.received_at IS NULL AS undated" if kind == "complaints"
+             else ", t.batch_id")
     store.execute(f"CREATE OR REPLACE TEMP TABLE _ids ({id_col} VARCHAR)")
     store.append("_ids", incoming[[id_col]])
     found = store.query(f"SELECT t.{id_col}, t.content_hash{extra} FROM {table} t JOIN _ids USING ({id_col})")
@@ -67,14 +68,15 @@ def _settle_against_library(store: LibraryStore, kind: str, records: pd.DataFram
     known = merged["_merge"] == "both"
     same_content = merged["content_hash"] == merged["content_hash_old"]
     if kind == "complaints":
-        conflict = known & ~same_content
+        dating = known & ~same_content & _dates_an_undated_complaint(merged)
+        conflict = known & ~same_content & ~dating
         for rowno, cid, old_batch in merged.loc[conflict, ["source_row", id_col, "batch_id_old"]].itertuples(
                 index=False, name=None):
             rejects.append(Reject(int(rowno), "complaint_id",
                                   f"complaint_id: duplicate id {cid!r} with different content "
                                   f"(already in the library from batch {int(old_batch)})",
                                   json.dumps({"complaint_id": cid}, ensure_ascii=False)))
-        changed = known & same_content & (merged["state_hash"] != merged["state_hash_old"])
+        changed = (known & same_content & (merged["state_hash"] != merged["state_hash_old"])) | dating
         unchanged = known & same_content & ~changed
     else:
         changed = known & ~same_content
@@ -83,17 +85,59 @@ def _settle_against_library(store: LibraryStore, kind: str, records: pd.DataFram
     return merged.loc[~known, cols], merged.loc[changed, cols], int(unchanged.sum())
 
 
+def _undated_id(text: str, customer) -> str:
+    return "h" + digest(text, None if pd.isna(customer) else customer, None)[:16]
+
+
+def _reuse_undated_ids(store: LibraryStore, records: pd.DataFrame) -> pd.DataFrame:
+    """Complaints without an id column get an id hashed from text, customer and date; read again with
+    the date mapped, they must keep the id their undated copy got, or they would be added twice."""
+    derived = (records["complaint_id"] == "h" + records["content_hash"].str[:16]) & records["received_at"].notna()
+    if not derived.any():
+        return records
+    alt = pd.Series([_undated_id(t, k) for t, k in records.loc[derived, ["text", "customer_key"]].itertuples(
+        index=False, name=None)], index=records.index[derived])
+    store.execute("CREATE OR REPLACE TEMP TABLE _alt (complaint_id VARCHAR)")
+    store.append("_alt", pd.DataFrame({"complaint_id": alt.to_numpy()}))
+    stored = set(store.query("SELECT complaint_id FROM complaints JOIN _alt USING (complaint_id) "
+                             "WHERE received_at IS NULL")["complaint_id"])
+    store.execute("DROP TABLE _alt")
+    reuse = alt[alt.isin(stored)]
+    if reuse.empty:
+        return records
+    records = records.copy()
+    records.loc[reuse.index, "complaint_id"] = reuse
+    return records
+
+
+def _dates_an_undated_complaint(merged: pd.DataFrame) -> pd.Series:
+    """Rows that are a stored undated complaint again (same id, text and customer), now with its date:
+    the same file read again with its date column mapped. They update the complaint's date."""
+    undated = merged["undated_old"].fillna(False).astype(bool) & merged["received_at"].notna()
+    if not undated.any():
+        return undated
+    rows = merged.loc[undated, ["text", "customer_key"]]
+    same = [digest(t, None if pd.isna(k) else k, None) for t, k in rows.itertuples(index=False, name=None)]
+    out = pd.Series(False, index=merged.index)
+    out[undated] = [h == old for h, old in zip(same, merged.loc[undated, "content_hash_old"])]
+    return out
+
+
 def _apply_updates(store: LibraryStore, kind: str, updates: pd.DataFrame, batch_id: int) -> None:
     if updates.empty:
         return
     table, id_col = _TABLE[kind], _ID[kind]
     if kind == "complaints":
-        # A re-export of a ticket with the same text: take its new resolution state, keep its identity.
-        frame = updates[[id_col] + _COMPLAINT_STATE].copy()
+        # A re-export of a ticket with the same text: take its new resolution state (and the date an
+        # undated copy lacked), keep its identity.
+        frame = updates[[id_col, "received_at", "content_hash"] + _COMPLAINT_STATE].copy()
         store.execute("CREATE OR REPLACE TEMP TABLE _upd AS SELECT * FROM complaints LIMIT 0")
         store.execute("ALTER TABLE _upd DROP COLUMN IF EXISTS batch_id")
         store.append("_upd", frame)
-        sets = ", ".join(f"{c} = u.{c}" for c in _COMPLAINT_STATE)
+        sets = ", ".join(f"{c} = u.{c}" for c in _COMPLAINT_STATE) + (
+            ", received_at = coalesce(complaints.received_at, u.received_at), content_hash = CASE WHEN "
+            "complaints.received_at IS NULL AND u.received_at IS NOT NULL THEN u.content_hash "
+            "ELSE complaints.content_hash END")
         store.execute(f"UPDATE complaints SET {sets} FROM _upd u WHERE complaints.{id_col} = u.{id_col}")
         store.execute("DROP TABLE _upd")
     else:
@@ -104,15 +148,18 @@ def _apply_updates(store: LibraryStore, kind: str, updates: pd.DataFrame, batch_
         store.append(table, updates.assign(batch_id=batch_id))
 
 
-def _find_batch(store: LibraryStore, kind: str, sha256: str) -> int | None:
-    return store.scalar("SELECT min(batch_id) FROM batches WHERE kind = ? AND file_sha256 = ?", [kind, sha256])
+def _find_batch(store: LibraryStore, kind: str, sha256: str, mapping: dict[str, str]) -> int | None:
+    """The batch that already read this file with these columns. The same file read with another
+    column map (its date column now mapped, say) is a new reading whose rows update the library."""
+    return store.scalar("SELECT min(batch_id) FROM batches WHERE kind = ? AND file_sha256 = ? AND column_map = ?",
+                        [kind, sha256, json.dumps(mapping, ensure_ascii=False)])
 
 
-def _prior_batch(library: Library, kind: str, sha256: str) -> int | None:
+def _prior_batch(library: Library, kind: str, sha256: str, mapping: dict[str, str]) -> int | None:
     if not library.exists():
         return None
     with open_store(library) as store:
-        return _find_batch(store, kind, sha256)
+        return _find_batch(store, kind, sha256, mapping)
 
 
 def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[str, str] | None = None,
@@ -120,7 +167,7 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
     """Ingest `path` as `kind` (complaints, customers or ports) in one transaction.
 
     Failing before the commit — a bad file, a crash, a kill — leaves the library as it was.
-    Ingesting the same file again changes nothing.
+    Ingesting the same file again with the same columns changes nothing.
     """
     if kind not in KINDS:
         raise InputFileError(f"unknown record kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -129,7 +176,7 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
     source = str(table.path)
     mapping = map_columns(rk, list(table.frame.columns), source, overrides)
     total = len(table.frame)
-    prior = _prior_batch(library, kind, table.sha256)
+    prior = _prior_batch(library, kind, table.sha256, mapping)
     if prior is not None:  # cheap early exit; re-checked under the write lock below
         return IngestResult(kind=kind, source=source, batch_id=prior, rows_read=total + len(table.bad_rows),
                             skipped=total + len(table.bad_rows), already_ingested=True, encoding=table.encoding,
@@ -144,12 +191,14 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
                           encoding=table.encoding, format=table.format, column_map=mapping)
 
     with open_store(library, write=True, wait_s=wait_s) as store:
-        prior = _find_batch(store, kind, table.sha256)
+        prior = _find_batch(store, kind, table.sha256, mapping)
         if prior is not None:
             result.batch_id, result.already_ingested, result.skipped = prior, True, result.rows_read
             return result
         with store.transaction():
             batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM batches"))
+            if kind == "complaints" and not records.empty:
+                records = _reuse_undated_ids(store, records)
             new, updates, unchanged = ((records, records.iloc[0:0], 0) if records.empty else
                                        _settle_against_library(store, kind, records, rejects))
             store.append(_TABLE[kind], new.assign(batch_id=batch_id))

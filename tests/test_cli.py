@@ -90,6 +90,16 @@ def test_undated_complaints_are_explained_at_ingest_and_by_report(tmp_path):
     res = runner.invoke(app, ["report", "--library", str(lib)])
     assert res.exit_code != 0 and "no dated complaints" in res.output and "received_at" in res.output
 
+    # the same file again, its date column now mapped: the stored complaints get their dates
+    dated_again = write_csv(tmp_path / "weibo2.csv", ["编号", "时刻", "正文"],
+                            [["W1", "2026-06-01", "家里信号太差了"], ["W2", "2026-06-02", "宽带断网三天"]])
+    res = run("ingest", "complaints", dated_again, "--map", "正文=text", "--map", "编号=complaint_id",
+              "--map", "时刻=received_at", "--library", lib)
+    assert res.exit_code == 0 and "0 accepted, 2 updated" in res.output, res.output
+    res = run("stats", "--library", lib, "--json")
+    stats = json.loads(res.output)
+    assert stats["complaints"] == 2 and stats["undated_complaints"] == 0, stats
+
     dated = write_csv(tmp_path / "dated.csv", ["编号", "发表日期", "正文"], [["D1", "2026-06-01", "家里信号太差了"]])
     res = run("ingest", "complaints", dated, "--map", "正文=text", "--map", "编号=complaint_id",
               "--library", tmp_path / "lib2")

@@ -116,6 +116,34 @@ def test_missing_ids_are_derived_from_content_and_stable(library, tmp_path):
     assert all(i[0].startswith("h") for i in ids)
 
 
+def test_the_same_file_read_again_with_its_date_mapped_dates_the_stored_complaints(library, tmp_path):
+    """With and without an id column: the undated complaints get their dates, nothing is added twice,
+    and a different text under a known id is still a rejected conflict."""
+    withid = write_csv(tmp_path / "ids.csv", ["编号", "时刻", "问题描述"],
+                       [["W1", "2024-06-01 09:30", "网速太慢"], ["W2", "2024-06-02", "话费乱扣"]])
+    noid = write_csv(tmp_path / "noid.csv", ["时刻", "问题描述"], [["2024-06-03", "宽带断网"], ["", "没有日期的投诉"]])
+    ids = {"编号": "complaint_id"}
+    ingest_file(library, "complaints", withid, ids)
+    ingest_file(library, "complaints", noid)
+    assert library_rows(library, "SELECT count(*), count(received_at) FROM complaints") == [(4, 0)]
+    before_ids = library_rows(library, "SELECT complaint_id FROM complaints ORDER BY 1")
+
+    res = ingest_file(library, "complaints", withid, {**ids, "时刻": "received_at"})
+    assert not res.already_ingested and (res.accepted, res.updated, res.rejected) == (0, 2, 0)
+    res = ingest_file(library, "complaints", noid, {"时刻": "received_at"})
+    assert (res.accepted, res.updated) == (0, 2)  # the undated row: its 时刻 attribute is now a field
+    assert library_rows(library, "SELECT complaint_id FROM complaints ORDER BY 1") == before_ids
+    dated = library_rows(library, "SELECT complaint_id, strftime(received_at, '%Y-%m-%d %H:%M') FROM complaints "
+                                  "WHERE received_at IS NOT NULL ORDER BY received_at")
+    assert dated[:2] == [("W1", "2024-06-01 09:30"), ("W2", "2024-06-02 00:00")]
+    assert dated[2][1] == "2024-06-03 00:00" and dated[2][0].startswith("h") and (dated[2][0],) in before_ids
+    assert ingest_file(library, "complaints", withid, {**ids, "时刻": "received_at"}).already_ingested
+
+    other = write_csv(tmp_path / "other.csv", ["编号", "时刻", "问题描述"], [["W1", "2024-06-05", "另一件事"]])
+    res = ingest_file(library, "complaints", other, ids | {"时刻": "received_at"})
+    assert res.rejected == 1 and res.updated == 0  # an id already used by another complaint
+
+
 def test_map_override_and_unknown_map_target(library, tmp_path):
     f = write_csv(tmp_path / "odd.csv", ["单号", "诉求详情", "来电号码"], [["X1", "宽带老掉线", "13812345678"]])
     with pytest.raises(InputFileError, match="missing required column 'text'"):

@@ -88,7 +88,7 @@ def resolve_period(period: str | None = None, date_from: str | None = None, date
         return Period(start, last + dt.timedelta(days=1), f"{start} – {last}")
     if latest is None:
         raise PeriodError("the library holds no dated complaints, and a report covers a period: ingest the "
-                          "file into a new library with its date column mapped (e.g. --map 发布时间=received_at); "
-                          "for an undated library read the topics with `complaints topics list` and "
-                          "`complaints export --out complaints.xlsx`")
+                          "file again with its date column mapped (e.g. --map 发布时间=received_at; the complaints "
+                          "get their dates, nothing is added twice), or for an undated library read the topics "
+                          "with `complaints topics list` and `complaints export --out complaints.xlsx`")
     return month(latest.strftime("%Y-%m"))
