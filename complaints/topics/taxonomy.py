@@ -57,6 +57,18 @@ def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def _flatten(docs_tokens: list[list[list[str]]]) -> list[list[str]]:
+    return [toks for docs in docs_tokens for toks in docs]
+
+
+def _topic_means(rows: np.ndarray, docs_tokens: list[list[list[str]]]) -> np.ndarray:
+    """Per topic, the mean of its complaints' rows (rows in `_flatten` order; 0 for an empty topic)."""
+    owner = np.repeat(np.arange(len(docs_tokens)), [len(d) for d in docs_tokens])
+    sums = np.zeros((len(docs_tokens), rows.shape[1]), dtype=np.float32)
+    np.add.at(sums, owner, rows)
+    return sums / np.maximum(np.bincount(owner, minlength=len(docs_tokens)), 1)[:, None]
+
+
 class PainPointMapper:
     """Score each topic against each pain point from zero-shot signals: the share of the topic's
     complaints that use one of the pain point's seed words, how much of the topic's keyword weight
@@ -96,16 +108,12 @@ class PainPointMapper:
                 out[i, j] = sum(max(w, 0.0) for word, w in kws if word in seeds) / total
         return out
 
-    def coverage(self, docs_tokens: list[list[list[str]]]) -> np.ndarray:
-        """Per topic, the share of its complaints mentioning any seed word of each pain point."""
-        out = np.zeros((len(docs_tokens), len(self.taxonomy)), dtype=np.float32)
-        seeds = [set(p.seeds) for p in self.taxonomy]
-        for i, docs in enumerate(docs_tokens):
-            if not docs:
-                continue
-            for j, sd in enumerate(seeds):
-                out[i, j] = sum(1 for toks in docs if sd.intersection(toks)) / len(docs) if sd else 0.0
-        return out
+    def coverage(self, docs_tokens: list[list[list[str]]], hits: np.ndarray | None = None) -> np.ndarray:
+        """Per topic, the share of its complaints mentioning any seed word of each pain point
+        (`hits`: `doc_seed_hits` of the flattened complaints, when already at hand)."""
+        if hits is None:
+            hits = self.doc_seed_hits(_flatten(docs_tokens))
+        return _topic_means((hits > 0).astype(np.float32), docs_tokens)
 
     def doc_seed_hits(self, docs: list[list[str]]) -> np.ndarray:
         """Per complaint and pain point, its seed words weighted by specificity: a one-character
@@ -121,14 +129,15 @@ class PainPointMapper:
                 out[i, owners[t]] += w
         return out
 
-    def weak_scores(self, docs_tokens: list[list[list[str]]]) -> np.ndarray | None:
+    def weak_scores(self, docs_tokens: list[list[list[str]]], hits: np.ndarray | None = None) -> np.ndarray | None:
         """Per topic, the mean probability of each pain point under the seed-trained classifier
         (None when too few complaints are clearly seeded to train one)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        flat = [toks for docs in docs_tokens for toks in docs]
-        hits = self.doc_seed_hits(flat)
+        flat = _flatten(docs_tokens)
+        if hits is None:
+            hits = self.doc_seed_hits(flat)
         top2 = np.sort(hits, axis=1)[:, -2:]
         clear = (top2[:, 1] > 0) & (top2[:, 1] >= self.margin * top2[:, 0])
         labels = hits.argmax(axis=1)
@@ -139,10 +148,7 @@ class PainPointMapper:
         clf = LogisticRegression(C=4.0, max_iter=300, class_weight=self.class_weight).fit(x[clear], labels[clear])
         probs = np.zeros((len(flat), len(self.taxonomy)), dtype=np.float32)
         probs[:, clf.classes_] = clf.predict_proba(x)
-        owner = np.repeat(np.arange(len(docs_tokens)), [len(d) for d in docs_tokens])
-        sums = np.zeros((len(docs_tokens), len(self.taxonomy)), dtype=np.float32)
-        np.add.at(sums, owner, probs)
-        return sums / np.maximum(np.bincount(owner, minlength=len(docs_tokens)), 1)[:, None]
+        return _topic_means(probs, docs_tokens)
 
     def score(self, keywords: list[list[tuple[str, float]]], centroids: np.ndarray,
               docs_tokens: list[list[list[str]]] | None = None) -> np.ndarray:
@@ -151,8 +157,9 @@ class PainPointMapper:
         if docs_tokens is None:  # no documents at hand: split the coverage weight over the rest
             wk, we = wk + wc * wk / (wk + we), we + wc * we / (wk + we)
             return wk * self.seed_scores(keywords) + we * emb
-        base = wc * self.coverage(docs_tokens) + wk * self.seed_scores(keywords) + we * emb
-        weak = self.weak_scores(docs_tokens) if self.weak_weight > 0 else None
+        hits = self.doc_seed_hits(_flatten(docs_tokens))  # one seed scan for both signals
+        base = wc * self.coverage(docs_tokens, hits) + wk * self.seed_scores(keywords) + we * emb
+        weak = self.weak_scores(docs_tokens, hits) if self.weak_weight > 0 else None
         return base if weak is None else (1 - self.weak_weight) * base + self.weak_weight * weak
 
     def predict(self, keywords: list[list[tuple[str, float]]], centroids: np.ndarray,
