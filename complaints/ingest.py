@@ -17,7 +17,7 @@ from .readers import read_table
 from .repeats import relink_repeats
 from .schema import KINDS, map_columns
 from .store import LibraryStore, open_store
-from .validate import Reject, digest, validate
+from .validate import Reject, derived_id, digest, validate
 
 _TABLE = {"complaints": "complaints", "customers": "customers", "ports": "port_events"}
 _ID = {"complaints": "complaint_id", "customers": "customer_key", "ports": "event_id"}
@@ -85,24 +85,21 @@ def _settle_against_library(store: LibraryStore, kind: str, records: pd.DataFram
     return merged.loc[~known, cols], merged.loc[changed, cols], int(unchanged.sum())
 
 
-def _undated_id(text: str, customer) -> str:
-    return "h" + digest(text, None if pd.isna(customer) else customer, None)[:16]
+def _undated_hashes(rows: pd.DataFrame) -> list[str]:
+    """Each complaint's content hash as it would be without its date (validate's digest)."""
+    return [digest(t, None if pd.isna(k) else k, None)
+            for t, k in rows[["text", "customer_key"]].itertuples(index=False, name=None)]
 
 
 def _reuse_undated_ids(store: LibraryStore, records: pd.DataFrame) -> pd.DataFrame:
     """Complaints without an id column get an id hashed from text, customer and date; read again with
     the date mapped, they must keep the id their undated copy got, or they would be added twice."""
-    derived = (records["complaint_id"] == "h" + records["content_hash"].str[:16]) & records["received_at"].notna()
+    derived = (records["complaint_id"] == records["content_hash"].map(derived_id)) & records["received_at"].notna()
     if not derived.any():
         return records
-    alt = pd.Series([_undated_id(t, k) for t, k in records.loc[derived, ["text", "customer_key"]].itertuples(
-        index=False, name=None)], index=records.index[derived])
-    store.execute("CREATE OR REPLACE TEMP TABLE _alt (complaint_id VARCHAR)")
-    store.append("_alt", pd.DataFrame({"complaint_id": alt.to_numpy()}))
-    stored = set(store.query("SELECT complaint_id FROM complaints JOIN _alt USING (complaint_id) "
-                             "WHERE received_at IS NULL")["complaint_id"])
-    store.execute("DROP TABLE _alt")
-    reuse = alt[alt.isin(stored)]
+    alt = pd.Series([derived_id(h) for h in _undated_hashes(records[derived])], index=records.index[derived])
+    found = _existing(store, "complaints", pd.DataFrame({"complaint_id": alt.to_numpy()}))
+    reuse = alt[alt.isin(found.loc[found["undated"].astype(bool), "complaint_id"])]
     if reuse.empty:
         return records
     records = records.copy()
@@ -116,10 +113,9 @@ def _dates_an_undated_complaint(merged: pd.DataFrame) -> pd.Series:
     undated = merged["undated_old"].fillna(False).astype(bool) & merged["received_at"].notna()
     if not undated.any():
         return undated
-    rows = merged.loc[undated, ["text", "customer_key"]]
-    same = [digest(t, None if pd.isna(k) else k, None) for t, k in rows.itertuples(index=False, name=None)]
     out = pd.Series(False, index=merged.index)
-    out[undated] = [h == old for h, old in zip(same, merged.loc[undated, "content_hash_old"])]
+    old = merged.loc[undated, "content_hash_old"]
+    out[undated] = [h == o for h, o in zip(_undated_hashes(merged[undated]), old)]
     return out
 
 

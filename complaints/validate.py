@@ -63,6 +63,11 @@ def digest(*parts) -> str:
     return hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8")).hexdigest()
 
 
+def derived_id(content_hash: str) -> str:
+    """The id of a complaint read from a file without an id column: from its text, customer and date."""
+    return "h" + content_hash[:16]
+
+
 def _blank(v) -> bool:
     return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
@@ -206,7 +211,7 @@ def _complaint_row(c: _Converter, row: dict) -> dict:
     satisfaction = _float(get("satisfaction"), "satisfaction", _SATISFACTION)
     raw_id = get("complaint_id")
     content_hash = digest(text, customer, received)
-    cid = collapse_space(str(raw_id)) if not _blank(raw_id) else "h" + content_hash[:16]
+    cid = collapse_space(str(raw_id)) if not _blank(raw_id) else derived_id(content_hash)
     rec = {"complaint_id": cid, "customer_key": customer, "received_at": received, "channel": channel,
            "region": c.short(get("region")), "text": text, "escalated": escalated, "resolved_at": resolved,
            "satisfaction": satisfaction, "content_hash": content_hash}
