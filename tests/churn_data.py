@@ -21,19 +21,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from complaints.config import Library, resolve_library
-from complaints.demo_data import generate
-from complaints.ingest import ingest_file
+from complaints.config import Library
 from complaints.lift import painpoint_lift
 from complaints.store import open_store
 from complaints.topics.curate import set_painpoint
 from complaints.topics.fit import fit_library
 
+from .conftest import generated_library
+
 N_CUSTOMERS = 12000
 SEED = 1
 PLANTED = {"携号转网受阻", "网络质量", "资费争议", "增值业务乱订"}
-FILES = [("customers", "customers.csv"), ("complaints", "complaints.csv"),
-         ("complaints", "complaints_weibo_gbk.csv"), ("ports", "ports.csv")]
 
 
 @dataclass
@@ -52,11 +50,7 @@ _CACHE: dict[str, ChurnDemo] = {}
 def churn_demo(tmp_path_factory) -> ChurnDemo:
     if "demo" not in _CACHE:
         root = tmp_path_factory.mktemp("churn_demo")
-        data = root / "data"
-        generate(data, n_customers=N_CUSTOMERS, seed=SEED)
-        lib = resolve_library(root / "lib")
-        for kind, name in FILES:
-            ingest_file(lib, kind, data / name)
+        data, lib = generated_library(root, N_CUSTOMERS, SEED, ("customers", "complaints", "weibo", "ports"))
         fit_library(lib, embedder="lexical", clustering="kmeans", n_topics=60)
         truth = json.loads((data / "ground_truth.json").read_text(encoding="utf-8"))
         zero_shot = painpoint_lift(lib)

@@ -48,6 +48,24 @@ def library_rows(library, sql):
         con.close()
 
 
+def generated_library(root: Path, n_customers: int, seed: int,
+                      files: tuple[str, ...] = ("customers", "complaints", "ports")):
+    """A generated operator (complaints.demo_data) under root/data, ingested into root/lib; `files`
+    picks what goes in: customers, complaints, weibo (the GBK weibo complaints), ports."""
+    from complaints.demo_data import generate
+    from complaints.ingest import ingest_file
+
+    names = {"customers": ("customers", "customers.csv"), "complaints": ("complaints", "complaints.csv"),
+             "weibo": ("complaints", "complaints_weibo_gbk.csv"), "ports": ("ports", "ports.csv")}
+    data = root / "data"
+    generate(data, n_customers=n_customers, seed=seed)
+    lib = resolve_library(root / "lib")
+    for f in files:
+        kind, name = names[f]
+        ingest_file(lib, kind, data / name)
+    return data, lib
+
+
 def split_complaints_csv(src: Path, before: Path, after: Path, day: str) -> None:
     """A generated complaints.csv cut in two: received before `day` (or undated) and from `day` on,
     same header: what a fit sees, then what an update sees."""

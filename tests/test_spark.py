@@ -12,12 +12,11 @@ from typer.testing import CliRunner
 
 from cli import app
 from complaints.classify import TopicClassifier
-from complaints.config import resolve_library
-from complaints.demo_data import generate
 from complaints.features import _types, build_features, feature_list
-from complaints.ingest import ingest_file
 from complaints.topics.compact import current_folder
 from complaints.topics.fit import fit_library
+
+from .conftest import generated_library
 
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java (17) and `java` is not on PATH", allow_module_level=True)
@@ -40,11 +39,7 @@ def spark():
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     base = tmp_path_factory.mktemp("spark")
-    data = base / "data"
-    generate(data, n_customers=700, seed=5)
-    lib = resolve_library(base / "lib")
-    for kind, name in [("customers", "customers.csv"), ("complaints", "complaints.csv"), ("ports", "ports.csv")]:
-        ingest_file(lib, kind, data / name)
+    data, lib = generated_library(base, n_customers=700, seed=5)
     fit_library(lib, embedder="lexical", clustering="kmeans", n_topics=20)
     raw = pd.read_csv(data / "complaints.csv", dtype=str, keep_default_na=False)
     tables = export_tables(lib, base / "tables")

@@ -17,7 +17,7 @@ from complaints.lexicons import Lexicons
 from complaints.topics.curate import list_topics, merge_topics, rename_topic, set_painpoint, show_topic
 from complaints.topics.fit import FitError, fit_library, fit_lock
 
-from .conftest import library_rows, write_csv
+from .conftest import generated_library, library_rows, write_csv
 
 runner = CliRunner()
 
@@ -25,10 +25,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("topics")
-    data = root / "data"
-    generate(data, n_customers=2500, seed=5)
-    lib = resolve_library(root / "lib")
-    ingest_file(lib, "complaints", data / "complaints.csv")
+    data, lib = generated_library(root, n_customers=2500, seed=5, files=("complaints",))
     truth = json.loads((data / "ground_truth.json").read_text(encoding="utf-8"))["complaint_pain_points"]
     res = fit_library(lib, embedder="lexical")
     return lib, truth, res
