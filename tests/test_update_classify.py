@@ -93,6 +93,36 @@ def test_update_assigns_new_complaints_then_does_nothing_when_nothing_is_new(lib
     assert r.exit_code == 0 and "nothing new since model version 2" in r.output
 
 
+def test_an_issue_told_in_words_the_model_never_saw_is_found_by_its_signature():
+    """In the fitted embedder's space a new issue's complaints can look loose (their telling words
+    are unknown to it); a word most of them share and the existing topics' complaints lack still
+    makes them an emerging topic. Ordinary leftovers with no such word do not."""
+    import numpy as np
+
+    from complaints.topics.emerging import EmergingTopics
+
+    rng = np.random.default_rng(0)
+    vocab = [f"词{i}" for i in range(200)]  # what the library's complaints already say
+    background = [[list(rng.choice(vocab, 6)) for _ in range(60)] for _ in range(6)]
+    planted = [["系统升级", "重复扣费", *rng.choice(vocab, 4)] for _ in range(30)]
+    planted += [["系统升级", "多扣", *rng.choice(vocab, 4)] for _ in range(10)]
+    leftovers = [list(rng.choice(vocab, 6)) for _ in range(60)]
+    tokens = planted + leftovers
+    # in the model's space the planted rows lean one way only a little: loose, as unknown words make them
+    vectors = rng.normal(size=(len(tokens), 32))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    lean = rng.normal(size=32)
+    vectors[:40] += 0.3 * lean / np.linalg.norm(lean)
+    finder = EmergingTopics(min_size=10, min_coherence=0.6).fit(vectors, tokens, background)
+    assert len(finder.groups_) == 1, finder.groups_
+    group = finder.groups_[0]
+    assert len(group) >= 30 and (group < 40).mean() > 0.9
+    assert finder.signatures_ == ["系统升级"] and finder.coherence_[0] < 0.6
+    # without the signature test the same loose group is not a topic
+    strict = EmergingTopics(min_size=10, min_coherence=0.6, signature_lift=float("inf")).fit(vectors, tokens, background)
+    assert strict.groups_ == []
+
+
 def test_a_new_kind_of_complaint_becomes_an_emerging_topic(lib):
     library = lib["library"]
     ingest_file(library, "complaints", _planted_emerging(lib["data"] / "emerging.csv"))

@@ -2,7 +2,10 @@
 
 New complaints that `complaints update` cannot place are clustered (HDBSCAN on their unit
 embeddings); a group becomes an emerging topic only if it has at least `min_size` members and
-its members sit as close to their centre as an ordinary topic's do (`min_coherence`).
+either its members sit as close to their centre as an ordinary topic's do (`min_coherence`) or
+they share a signature: a word most of them use that the existing topics' complaints hardly
+ever do (系统升级 in a new billing fault). The second test matters because a new issue is told
+with words the fitted embedder has never seen, so in its space the group looks loose.
 Keywords come from class-based TF-IDF against the existing topics, as BERTopic computes it.
 """
 
@@ -58,15 +61,20 @@ class EmergingTopics:
     HDBSCAN first finds tight fragments of at least `fragment_size`; a new issue told in several
     ways comes out as several fragments, so fragments whose top c-TF-IDF keywords (against
     `background`, the existing topics' complaints) share `merge_shared` words are joined. Only
-    joined groups of at least `min_size` members become emerging topics.
+    joined groups of at least `min_size` members become emerging topics. A fragment too loose for
+    `min_coherence` still counts when a word is used by at least `signature_share` of its members
+    and `signature_lift` times more often than in `background`; `signatures_` holds that word
+    (None where coherence alone admitted the group).
     """
 
     def __init__(self, min_size: int = 10, min_coherence: float = 0.3, fragment_size: int = 10,
-                 merge_shared: int = 2) -> None:
+                 merge_shared: int = 2, signature_share: float = 0.5, signature_lift: float = 100.0) -> None:
         self.min_size = min_size
         self.min_coherence = min_coherence
         self.fragment_size = fragment_size
         self.merge_shared = merge_shared
+        self.signature_share = signature_share
+        self.signature_lift = signature_lift
 
     def fit(self, vectors: np.ndarray, tokens: list[list[str]],
             background: list[list[list[str]]] | None = None) -> "EmergingTopics":
@@ -74,28 +82,57 @@ class EmergingTopics:
         vectors = unit_rows(vectors)
         n = len(vectors)
         self.labels_ = np.full(n, UNASSIGNED, dtype=np.int64)
-        self.groups_, self.centroids_, self.coherence_ = [], [], []
+        self.groups_, self.centroids_, self.coherence_, self.signatures_ = [], [], [], []
         size = max(2, min(self.fragment_size, self.min_size))
         if n < max(size, self.min_size):
             return self
-        from sklearn.cluster import HDBSCAN
-
-        raw = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 2), cluster_selection_method="eom",
-                      copy=True).fit_predict(self._space(vectors, tokens))
+        space = self._space(vectors, tokens)
+        raw = self._cluster(space, size, single=False)
+        if not (raw >= 0).any():  # one new issue alone among scattered leftovers is still a cluster
+            raw = self._cluster(space, size, single=True)
+        bg_df = Counter(w for docs in background or [] for doc in docs for w in set(doc))
+        n_bg = sum(len(docs) for docs in background or [])
         fragments = []
         for g in sorted(set(raw.tolist()) - {-1}):
             rows = np.flatnonzero(raw == g)
             c = unit_rows(vectors[rows].mean(axis=0)[None, :])[0]
             if float((vectors[rows] @ c).mean()) >= self.min_coherence:
                 fragments.append(rows)
+            elif (word := self._signature(rows, tokens, bg_df, n_bg)) is not None:
+                # the leftovers HDBSCAN called noise that use the signature word belong here too
+                extra = [i for i in np.flatnonzero(raw == -1) if word in tokens[i]]
+                fragments.append(np.sort(np.concatenate([rows, np.asarray(extra, dtype=rows.dtype)])))
         for rows in self._join(fragments, tokens, background or []):
             if len(rows) >= self.min_size:
                 c = unit_rows(vectors[rows].mean(axis=0)[None, :])[0]
+                coherence = float((vectors[rows] @ c).mean())
                 self.labels_[rows] = len(self.groups_)
                 self.groups_.append(rows)
                 self.centroids_.append(c)
-                self.coherence_.append(float((vectors[rows] @ c).mean()))
+                self.coherence_.append(coherence)
+                self.signatures_.append(None if coherence >= self.min_coherence
+                                        else self._signature(rows, tokens, bg_df, n_bg))
         return self
+
+    @staticmethod
+    def _cluster(space: np.ndarray, size: int, single: bool) -> np.ndarray:
+        from sklearn.cluster import HDBSCAN
+
+        return HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 2), cluster_selection_method="eom",
+                       allow_single_cluster=single, copy=True).fit_predict(space)
+
+    def _signature(self, rows: np.ndarray, tokens: list[list[str]], bg_df: Counter, n_bg: int) -> str | None:
+        """The word most over-used by these rows against the background, if it clears both bars."""
+        # a word of two or more characters, not a placeholder: a lone character (成, 扣) says nothing new
+        df = Counter(w for i in rows for w in set(tokens[i])
+                     if len(w) >= 2 and not w.startswith("<") and any(ch.isalnum() for ch in w))
+        best, best_lift = None, 0.0
+        for w, k in df.items():
+            share = k / len(rows)
+            lift = share / ((bg_df[w] + 1) / (n_bg + 1))
+            if share >= self.signature_share and lift >= self.signature_lift and lift > best_lift:
+                best, best_lift = w, lift
+        return best
 
     def _join(self, fragments: list[np.ndarray], tokens: list[list[str]],
               background: list[list[list[str]]]) -> list[np.ndarray]:

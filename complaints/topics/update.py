@@ -184,7 +184,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
     return UpdateResult(version=version, parent_version=prev, new_complaints=len(ids),
                         assigned=int(np.isin(method, ["update", "neighbours"]).sum()),
                         unassigned=int((method == "unassigned").sum()), no_content=int((~content).sum()),
-                        emerging=[{k: g[k] for k in ("topic_id", "label", "size", "painpoint", "keywords")}
+                        emerging=[{k: g[k] for k in ("topic_id", "label", "size", "painpoint", "keywords", "signature")}
                                   for g in emerging],
                         drift=drift, seconds={k: round(v, 2) for k, v in times.items()})
 
@@ -210,6 +210,7 @@ def _emerging_topics(store: LibraryStore, finder: EmergingTopics, open_rows: np.
                     "keywords_scored": kws[:10], "keywords_diverse": diverse, "painpoint": pain,
                     "painpoint_score": score, "size": len(finder.groups_[g]),
                     "examples": [ids[open_rows[i]] for i in rep], "coherence": finder.coherence_[g],
+                    "signature": finder.signatures_[g],
                     "first_version": version})
     labels = np.full(len(open_rows), UNASSIGNED)
     for tid, rows in zip(new_ids, finder.groups_):
