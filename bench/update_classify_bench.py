@@ -91,7 +91,27 @@ def build(tmp: Path, args, rows: list) -> tuple:
     rows.append([f"update (+{upd.new_complaints:,} new)", f"{upd.assigned:,} assigned, {len(upd.emerging)} emerging, "
                  f"{upd.unassigned:,} unassigned", round(upd_s, 1), f"{upd_s / fit_s:.1%} of fit",
                  "< 10% of fit"])
+    rows.append(emerging_row(lib, tmp, upd.version))
     return lib, old, new
+
+
+def emerging_row(lib, tmp: Path, version: int) -> list:
+    """How the update's emerging topics cover the generator's planted new issue (系统升级重复扣费)."""
+    import json
+
+    from complaints.store import open_store
+
+    truth = json.loads((tmp / "data" / "ground_truth.json").read_text(encoding="utf-8"))["complaint_pain_points"]
+    with open_store(lib) as store:
+        got = store.query("SELECT complaint_id, method FROM assignments WHERE version = ?", [version])
+        before = store.query("SELECT complaint_id FROM assignments WHERE version = ?", [version - 1])
+    new_ids = set(got["complaint_id"]) - set(before["complaint_id"])
+    planted = {c for c in new_ids if truth.get(c) == "emerging"}
+    members = set(got.loc[got["method"] == "emerging", "complaint_id"])
+    caught = len(planted & members)
+    return ["emerging topics vs the planted new issue", f"{len(planted)} planted among the new complaints",
+            "", f"{caught} of them in emerging topics ({caught / max(1, len(planted)):.0%}); "
+                f"{len(members)} members, {caught / max(1, len(members)):.0%} planted", ""]
 
 
 def classify_rows(tmp: Path, lib, old, new, args, rows: list) -> None:

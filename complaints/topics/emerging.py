@@ -63,8 +63,8 @@ class EmergingTopics:
     `background`, the existing topics' complaints) share `merge_shared` words are joined. Only
     joined groups of at least `min_size` members become emerging topics. A fragment too loose for
     `min_coherence` still counts when a word is used by at least `signature_share` of its members
-    and `signature_lift` times more often than in `background`; `signatures_` holds that word
-    (None where coherence alone admitted the group).
+    and `signature_lift` times more often than in `background`; `signatures_` holds each group's
+    such word (None if it has none and coherence alone admitted it).
     """
 
     def __init__(self, min_size: int = 10, min_coherence: float = 0.3, fragment_size: int = 10,
@@ -110,8 +110,7 @@ class EmergingTopics:
                 self.groups_.append(rows)
                 self.centroids_.append(c)
                 self.coherence_.append(coherence)
-                self.signatures_.append(None if coherence >= self.min_coherence
-                                        else self._signature(rows, tokens, bg_df, n_bg))
+                self.signatures_.append(self._signature(rows, tokens, bg_df, n_bg))
         return self
 
     @staticmethod

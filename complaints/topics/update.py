@@ -150,7 +150,10 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                                                      ids, emb, lexicons, version)
             for g, (grp, rows) in enumerate(zip(emerging, finder.groups_)):
                 r = open_rows[rows]
-                topic[r] = grp["topic_id"]
+                if (word := finder.signatures_[g]) is not None:
+                    # placed only by older complaints' vote, yet using the new issue's own word: the new issue
+                    r = np.union1d(r, [i for i in np.flatnonzero(by_vote) if word in tokens[i]]).astype(np.int64)
+                topic[r], grp["size"] = grp["topic_id"], len(r)
                 conf[r] = np.clip(vectors[r] @ finder.centroids_[g], 0, 1)
             merges = merged_into(store)
             topic = np.array([resolve_merge(int(x), merges) if x != UNASSIGNED else UNASSIGNED for x in topic])
