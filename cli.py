@@ -256,8 +256,8 @@ def update(library: LibraryOpt = None, lexicons: LexOpt = None,
     """Place complaints ingested since the last fit or update, and surface emerging topics.
 
     Each new complaint joins its nearest stable topic when close enough, else stays unassigned;
-    tight groups of unassigned ones become emerging topics with new ids, in a new model version.
-    Prints the drift: each topic's share now against the period before. Nothing new: nothing done
+    tight groups of unassigned ones, or groups that share a word new to the library (their
+    signature), become emerging topics with new ids, in a new model version. Prints the drift: each topic's share now against the period before. Nothing new: nothing done
     (safe from cron; a second run at the same time is refused).
 
     Example: complaints ingest complaints 本周工单.csv && complaints update
@@ -279,9 +279,10 @@ def update(library: LibraryOpt = None, lexicons: LexOpt = None,
               f"{res.assigned:,} to existing topics, {len(res.emerging)} emerging topics, {res.unassigned:,} "
               f"unassigned, {res.no_content:,} without content ({res.seconds['total']:.1f}s)", highlight=False)
     if res.emerging:
-        t = Table("id", "label", "pain point", "size", "keywords", title="emerging topics")
+        t = Table("id", "label", "pain point", "size", "new word", "keywords", title="emerging topics")
         for e in res.emerging:
-            t.add_row(str(e["topic_id"]), e["label"], e["painpoint"], str(e["size"]), " ".join(e["keywords"][:6]))
+            t.add_row(str(e["topic_id"]), e["label"], e["painpoint"], str(e["size"]), e["signature"] or "–",
+                      " ".join(e["keywords"][:6]))
         out.print(t)
     _print_drift(res.drift)
 

@@ -137,6 +137,8 @@ def test_a_new_kind_of_complaint_becomes_an_emerging_topic(lib):
     assert members["complaint_id"].str.startswith("EM").mean() > 0.9  # groups of the planted complaints only
     words = {w for e in res["emerging"] for w in e["keywords"]}
     assert words & {"系统升级", "重复扣费", "双倍"}, words
+    # the word new to the library that the issue is told with
+    assert {e["signature"] for e in res["emerging"]} & {"系统升级", "重复扣费", "双倍扣费"}, res["emerging"]
     topics = q(library, "SELECT topic_id, first_version, painpoint, examples FROM topics WHERE version = ? "
                         "AND status = 'emerging'", [v])
     assert (topics["first_version"] == v).all()
