@@ -290,14 +290,17 @@ def update(library: LibraryOpt = None, lexicons: LexOpt = None,
 def _print_drift(rows: list[dict], top: int = 10) -> None:
     if not rows:
         return
-    t = Table("id", "label", "now", "share now", "before", "share before", "change",
-              title=f"drift {str(rows[0]['period_start'])[:10]}…{str(rows[0]['period_end'])[:10]} "
-                    f"vs the {str(rows[0]['prev_start'])[:10]}… period before (fastest growing first)")
+    dated = rows[0]["period_start"] is not None
+    title = (f"drift {str(rows[0]['period_start'])[:10]}…{str(rows[0]['period_end'])[:10]} "
+             f"vs the {str(rows[0]['prev_start'])[:10]}… period before (fastest growing first)") if dated else \
+        ("topic shares of the new complaints — undated, so no period before to compare with "
+         "(ingest them with their date column mapped for drift)")
+    t = Table("id", "label", "now", "share now", "before", "share before", "change", title=title)
     for r in rows[:top]:
         share_prev = "" if r["share_prev"] is None else f"{r['share_prev']:.1%}"
         change = "" if r["change"] is None else f"{r['change'] * 100:+.1f} pp"
         t.add_row(str(r["topic_id"]), ("🆕 " if r["is_new"] else "") + str(r["label"]), str(r["n_now"]),
-                  f"{r['share_now']:.1%}", str(r["n_prev"]), share_prev, change)
+                  f"{r['share_now']:.1%}", str(r["n_prev"]) if dated else "", share_prev, change)
     out.print(t)
 
 
@@ -315,13 +318,14 @@ def drift(library: LibraryOpt = None, version: Annotated[Optional[int], typer.Op
 
     with open_store(_library(library)) as s:
         rows = read_drift(s, version).to_dict("records")
+    # NaN / NaT (no earlier period, undated complaints) read back as None, as `update` gives them
+    rows = [{k: None if not isinstance(v, str) and v != v else v for k, v in r.items()} for r in rows]
     if as_json:
         _print_json(rows)
     elif not rows:
         out.print("no drift recorded yet: run `complaints update` after ingesting new complaints", highlight=False)
     else:
-        _print_drift([{k: (None if v != v else v) if isinstance(v, float) else v for k, v in r.items()} for r in rows],
-                     top)
+        _print_drift(rows, top)
 
 
 @app.command()

@@ -301,3 +301,23 @@ def test_similar_complaint_snippets_skip_leading_masked_mentions(tmp_path):
         meta = neighbour_meta(store, ["W1", "W2"])
     assert meta["snippets"] == ["整个小区每周四开始断网", "宽带<账号> 断网三天"]
     assert meta["dates"] == ["2026-06-01", "2026-06-02"]
+
+
+def test_update_and_drift_on_undated_complaints_say_there_is_no_period_to_compare(tmp_path):
+    """Complaints without a date (a weibo export) still update; the drift says why it has no 'before'."""
+    generate(tmp_path / "data", n_customers=700, seed=21)
+    df = pd.read_csv(tmp_path / "data" / "complaints.csv", dtype=str).drop(columns=["受理时间"])
+    df.iloc[: len(df) - 150].to_csv(tmp_path / "a.csv", index=False)
+    df.iloc[len(df) - 150:].to_csv(tmp_path / "b.csv", index=False)
+    library = resolve_library(tmp_path / "lib")
+    ingest_file(library, "complaints", tmp_path / "a.csv")
+    fit_library(library, embedder="lexical")
+    ingest_file(library, "complaints", tmp_path / "b.csv")
+    for cmd in (["update"], ["drift"]):
+        r = runner.invoke(app, [*cmd, "--library", str(library.root)], env={"COLUMNS": "200"})
+        assert r.exit_code == 0, r.output
+        assert "undated, so no period before to compare with" in r.output, r.output
+        assert "None" not in r.output and "NaT" not in r.output, r.output
+    r = runner.invoke(app, ["drift", "--library", str(library.root), "--json"])
+    rows = json.loads(r.output)
+    assert sum(x["n_now"] for x in rows) == 150 and all(x["period_start"] is None for x in rows)
