@@ -321,3 +321,14 @@ def test_update_and_drift_on_undated_complaints_say_there_is_no_period_to_compar
     r = runner.invoke(app, ["drift", "--library", str(library.root), "--json"])
     rows = json.loads(r.output)
     assert sum(x["n_now"] for x in rows) == 150 and all(x["period_start"] is None for x in rows)
+
+
+def test_emerging_keywords_are_words_several_members_use():
+    from complaints.topics.emerging import ctfidf_keywords
+
+    group = [["老用户", "量少", "套餐"], ["老用户", "我费", "合约"], ["老用户", "合约", "新用户"]]
+    background = [[["信号", "差"], ["信号", "基站"]], [["套餐", "资费"]]]
+    words = [w for w, _ in ctfidf_keywords([group, *background], top_n=10)[0]]
+    assert set(words) == {"老用户", "合约"}  # 量少 / 我费: one complaint's odd token each
+    # a group whose members share no word keeps its words rather than none
+    assert ctfidf_keywords([[["甲乙"], ["丙丁"]], [["戊"]]], top_n=5)[0]

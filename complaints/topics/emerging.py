@@ -18,10 +18,14 @@ import numpy as np
 from .assign import UNASSIGNED, unit_rows
 
 
-def ctfidf_keywords(classes: list[list[list[str]]], top_n: int = 10) -> list[list[tuple[str, float]]]:
+def ctfidf_keywords(classes: list[list[list[str]]], top_n: int = 10, min_docs: int = 2) -> list[list[tuple[str, float]]]:
     """BERTopic's c-TF-IDF (l1 tf, sqrt for frequent words, idf = log(1 + mean words per class / term
-    frequency)) over classes of tokenised documents; the top words of each class."""
+    frequency)) over classes of tokenised documents; the top words of each class. A keyword must
+    come from at least `min_docs` of its class's documents (when it has that many): in a small new
+    group one complaint's odd token (量少, 我费 — jieba cutting an unusual phrase) is not a theme."""
     counts = [Counter(t for doc in docs for t in doc) for docs in classes]
+    shared = [None if len(docs) < min_docs else {t for t, k in Counter(t for doc in docs for t in set(doc)).items()
+                                                 if k >= min_docs} or None for docs in classes]
     total = Counter()
     for c in counts:
         total.update(c)
@@ -29,9 +33,9 @@ def ctfidf_keywords(classes: list[list[list[str]]], top_n: int = 10) -> list[lis
         return [[] for _ in classes]
     avg = sum(total.values()) / max(1, len(classes))
     out = []
-    for c in counts:
+    for c, keep in zip(counts, shared):
         n = sum(c.values()) or 1
-        scores = {w: np.sqrt(k / n) * np.log(1 + avg / total[w]) for w, k in c.items()}
+        scores = {w: np.sqrt(k / n) * np.log(1 + avg / total[w]) for w, k in c.items() if keep is None or w in keep}
         out.append([(w, float(s)) for w, s in sorted(scores.items(), key=lambda x: -x[1])[:top_n]])
     return out
 
