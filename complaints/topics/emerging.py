@@ -58,6 +58,12 @@ def mmr(centroid: np.ndarray, word_vectors: np.ndarray, words: list[str], top_n:
     return [words[i] for i in picked]
 
 
+def _centre(vectors: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, float]:
+    """The unit centre of these rows and their mean cosine to it (their coherence)."""
+    c = unit_rows(vectors[rows].mean(axis=0)[None, :])[0]
+    return c, float((vectors[rows] @ c).mean())
+
+
 class EmergingTopics:
     """Learned: `labels_` (index of the emerging group per row, -1 none), `groups_` (member rows),
     `centroids_`, `coherence_` (mean cosine of members to their centre).
@@ -99,8 +105,7 @@ class EmergingTopics:
         fragments = []
         for g in sorted(set(raw.tolist()) - {-1}):
             rows = np.flatnonzero(raw == g)
-            c = unit_rows(vectors[rows].mean(axis=0)[None, :])[0]
-            if float((vectors[rows] @ c).mean()) >= self.min_coherence:
+            if _centre(vectors, rows)[1] >= self.min_coherence:
                 fragments.append(rows)
             elif (word := self._signature(rows, tokens, bg_df, n_bg)) is not None:
                 # the leftovers HDBSCAN called noise that use the signature word belong here too
@@ -108,8 +113,7 @@ class EmergingTopics:
                 fragments.append(np.sort(np.concatenate([rows, np.asarray(extra, dtype=rows.dtype)])))
         for rows in self._join(fragments, tokens, background or []):
             if len(rows) >= self.min_size:
-                c = unit_rows(vectors[rows].mean(axis=0)[None, :])[0]
-                coherence = float((vectors[rows] @ c).mean())
+                c, coherence = _centre(vectors, rows)
                 self.labels_[rows] = len(self.groups_)
                 self.groups_.append(rows)
                 self.centroids_.append(c)
