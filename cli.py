@@ -257,8 +257,9 @@ def update(library: LibraryOpt = None, lexicons: LexOpt = None,
 
     Each new complaint joins its nearest stable topic when close enough, else stays unassigned;
     tight groups of unassigned ones, or groups that share a word new to the library (their
-    signature), become emerging topics with new ids, in a new model version. Prints the drift: each topic's share now against the period before. Nothing new: nothing done
-    (safe from cron; a second run at the same time is refused).
+    signature), become emerging topics with new ids, in a new model version. Prints the drift:
+    each topic's share now against the period before. Nothing new: nothing done (safe from cron;
+    a second run at the same time is refused).
 
     Example: complaints ingest complaints 本周工单.csv && complaints update
     """
@@ -317,9 +318,7 @@ def drift(library: LibraryOpt = None, version: Annotated[Optional[int], typer.Op
     from complaints.topics.drift import read_drift
 
     with open_store(_library(library)) as s:
-        rows = read_drift(s, version).to_dict("records")
-    # NaN / NaT (no earlier period, undated complaints) read back as None, as `update` gives them
-    rows = [{k: None if not isinstance(v, str) and v != v else v for k, v in r.items()} for r in rows]
+        rows = read_drift(s, version)
     if as_json:
         _print_json(rows)
     elif not rows:

@@ -63,8 +63,12 @@ def _ts(x) -> dt.datetime | None:
     return None if x is None or pd.isna(x) else pd.Timestamp(x).to_pydatetime()
 
 
-def read_drift(store: LibraryStore, version: int | None = None) -> pd.DataFrame:
+def read_drift(store: LibraryStore, version: int | None = None) -> list[dict]:
+    """A stored drift summary (default: the latest), as `drift_summary` returned it: missing values
+    (no earlier period, undated complaints) are None, not NaN / NaT."""
     v = version if version is not None else store.scalar("SELECT max(version) FROM drift")
     if v is None:
-        return pd.DataFrame(columns=COLUMNS)
-    return store.query("SELECT * FROM drift WHERE version = ? ORDER BY change DESC NULLS LAST, n_now DESC", [v])
+        return []
+    df = store.query("SELECT * FROM drift WHERE version = ? ORDER BY change DESC NULLS LAST, n_now DESC", [v])
+    return [{k: None if not isinstance(x, str) and pd.isna(x) else x for k, x in r.items()}
+            for r in df.to_dict("records")]
