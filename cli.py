@@ -69,8 +69,8 @@ def _print_json(obj) -> None:
 
 
 def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[list[str]], as_json: bool) -> None:
-    from complaints.ingest import ingest_file
-    from complaints.schema import parse_overrides
+    from complaints.ingest.pipeline import ingest_file
+    from complaints.ingest.schema import parse_overrides
 
     with _progress() as bar:
         task = bar.add_task(f"ingest {file.name}", total=None)
@@ -142,8 +142,8 @@ def segment(texts: Annotated[list[str], typer.Argument(help="One or more complai
 
     Example: complaints segment "携转被拒，说有合约期，宽带光猫老是断网"
     """
-    from complaints.normalize import normalize_text
-    from complaints.segment import Segmenter
+    from complaints.text.normalize import normalize_text
+    from complaints.text.segment import Segmenter
 
     seg = Segmenter(str(lexicons) if lexicons else None)
     rows = [{"text": normalize_text(t), "tokens": seg.cut(normalize_text(t))} for t in texts]
@@ -162,7 +162,7 @@ def stats(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
 
     Example: complaints stats --json
     """
-    from complaints.stats import library_stats
+    from complaints.store.stats import library_stats
 
     s = library_stats(_library(library))
     if as_json:
@@ -188,7 +188,7 @@ def rejects(library: LibraryOpt = None,
 
     Example: complaints rejects --batch 3
     """
-    from complaints.stats import list_rejects
+    from complaints.store.stats import list_rejects
 
     rows = list_rejects(_library(library), batch, limit)
     if as_json:
@@ -353,7 +353,7 @@ def classify(texts: Annotated[Optional[list[str]], typer.Argument(
     # starve the forked segmenting workers (measured on 2 cores: 10,000 complaints 7.0 s -> 4.4 s).
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    from complaints.classify import TopicClassifier, classify_file, read_lines
+    from complaints.classify.topic_classifier import TopicClassifier, classify_file, read_lines
 
     clf = TopicClassifier(_library(library), top_k=top_k, lexicons=_lex(lexicons))
     if file is not None:
@@ -500,7 +500,7 @@ def export(out_file: Annotated[Path, typer.Option("--out", help="Output .csv, .p
 
     Example: complaints export --out complaints_topics.xlsx
     """
-    from complaints.export import export_complaints
+    from complaints.report.export import export_complaints
 
     n = export_complaints(_library(library), out_file, version, _lex(lexicons))
     out.print(f"wrote {n:,} complaints to {out_file}", highlight=False)
@@ -518,7 +518,7 @@ def train_classifier_cmd(label_column: LabelOpt, library: LibraryOpt = None, fil
 
     Example: complaints train-classifier --label-column 投诉类别
     """
-    from complaints.labelled import train_classifier
+    from complaints.classify.labelled import train_classifier
 
     with err.status("training …"):
         res = train_classifier(_library(library), label_column, file)
@@ -538,7 +538,7 @@ def evaluate(label_column: LabelOpt, library: LibraryOpt = None, file: FileOpt =
 
     Example: complaints evaluate --label-column 投诉类别 --folds 5
     """
-    from complaints.labelled import evaluate_classifier
+    from complaints.classify.labelled import evaluate_classifier
 
     with err.status(f"{folds}-fold cross-validation …"):
         rep = evaluate_classifier(None if file else _library(library), label_column, file, folds)
@@ -665,8 +665,8 @@ def features(as_of: AsOfOpt = None,
 
     Example: complaints features --as-of 2026-06-30 --as-of 2026-03-31 --out features.parquet --label-horizon 30
     """
-    from complaints.features import build_features, describe_features, label_column, write_features
-    from complaints.linkbase import LinkError, expand_dates
+    from complaints.churn.features import build_features, describe_features, label_column, write_features
+    from complaints.churn.linkbase import LinkError, expand_dates
 
     if describe:
         typer.echo(describe_features(_lex(lexicons), label_horizon or 30), nl=False)
@@ -706,9 +706,9 @@ def churn_eval_cmd(as_of: AsOfOpt, label_horizon: HorizonOpt = 30,
 
     Example: complaints churn-eval --as-of 2025-10-01..2026-09-01 --label-horizon 30
     """
-    from complaints.churn import churn_eval
-    from complaints.linkbase import expand_dates
-    from complaints.linkview import churn_table
+    from complaints.churn.model import churn_eval
+    from complaints.churn.linkbase import expand_dates
+    from complaints.churn.linkview import churn_table
 
     dates = expand_dates(as_of)
     with _progress() as bar:
@@ -747,8 +747,8 @@ def at_risk_cmd(as_of: Annotated[str, typer.Option("--as-of", help="Scoring date
 
     Example: complaints at-risk --as-of 2026-09-30 --out at_risk.csv --high 0.03 --medium 0.01
     """
-    from complaints.churn import at_risk
-    from complaints.linkview import at_risk_frame, at_risk_table, write_frames
+    from complaints.churn.model import at_risk
+    from complaints.churn.linkview import at_risk_frame, at_risk_table, write_frames
 
     with _progress() as bar:
         task = bar.add_task("at-risk", total=None)
@@ -862,7 +862,7 @@ def spark_features_cmd(as_of: AsOfOpt, input_dir: Annotated[str, typer.Option(
 
     Example: complaints spark features --as-of 2026-06-30 --input-dir tables/ --out features.parquet --label-horizon 30
     """
-    from complaints.linkbase import expand_dates
+    from complaints.churn.linkbase import expand_dates
     from complaints.spark import features_from_dir
 
     dates = expand_dates(as_of)
@@ -893,7 +893,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where to write the
 
     Example: complaints demo --out demo --customers 20000
     """
-    from complaints.demo import run_demo
+    from complaints.demo.command import run_demo
 
     run_demo(out_dir, _library(library), n_customers=customers, seed=seed, console=out)
 

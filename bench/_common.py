@@ -42,7 +42,7 @@ def shopping_sample(n: int):
     import pandas as pd
     from sklearn.model_selection import train_test_split
 
-    from complaints.normalize import normalize_text
+    from complaints.text.normalize import normalize_text
 
     shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
     shop = pd.read_csv(shared / "online_shopping_10_cats.csv", dtype=str).dropna(subset=["review"])

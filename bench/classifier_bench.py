@@ -2,7 +2,7 @@
 
 The sample: online_shopping_10_cats.csv without empty reviews, texts through normalize_text,
 ``train_test_split(train_size=10000, stratify=cat, random_state=0)`` (the same sample as
-embed_bench.py). Every configuration goes through ``complaints.supervised.cross_validate``;
+embed_bench.py). Every configuration goes through ``complaints.classify.supervised.cross_validate``;
 "train s" is the mean fit time on one fold's 8,000 texts and "predict docs/s" the rate on its
 2,000 held-out texts, both including jieba segmentation. The e5 rows (optional, slow: ~20 docs/s)
 use the vectors cached under bench/out/e5-<hash of the sample>.npy, or compute and cache them with
@@ -35,8 +35,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import machine, peak_rss_mb, publish, shopping_sample, table  # noqa: E402
-from complaints.normalize import normalize_text  # noqa: E402
-from complaints.supervised import (  # noqa: E402
+from complaints.text.normalize import normalize_text  # noqa: E402
+from complaints.classify.supervised import (  # noqa: E402
     ComplaintClassifier,
     cross_validate,
     format_confusion,

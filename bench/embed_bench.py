@@ -28,8 +28,8 @@ import pandas as pd  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import machine, peak_rss_mb, publish, table  # noqa: E402
 from complaints.embed import LexicalEmbedder, l2_normalize  # noqa: E402
-from complaints.normalize import normalize_text  # noqa: E402
-from complaints.segment import Segmenter  # noqa: E402
+from complaints.text.normalize import normalize_text  # noqa: E402
+from complaints.text.segment import Segmenter  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "out"

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import machine, peak_rss_mb, publish, table  # noqa: E402
 from complaints.config import resolve_library  # noqa: E402
-from complaints.features import build_features, write_features  # noqa: E402
+from complaints.churn.features import build_features, write_features  # noqa: E402
 from complaints.store import open_store  # noqa: E402
 from complaints.topics.taxonomy import load_taxonomy  # noqa: E402
 

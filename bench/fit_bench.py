@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import machine, peak_rss_mb, table  # noqa: E402
 from complaints.config import resolve_library  # noqa: E402
-from complaints.demo_data import generate  # noqa: E402
-from complaints.ingest import ingest_file  # noqa: E402
+from complaints.demo.generate import generate  # noqa: E402
+from complaints.ingest.pipeline import ingest_file  # noqa: E402
 from complaints.topics.fit import fit_library  # noqa: E402
 
 

@@ -27,10 +27,10 @@ import numpy as np  # noqa: E402
 
 from bench._common import machine, publish, table  # noqa: E402
 from complaints.config import resolve_library  # noqa: E402
-from complaints.demo_data import generate  # noqa: E402
-from complaints.ingest import ingest_file  # noqa: E402
-from complaints.lift import painpoint_lift  # noqa: E402
-from complaints.segment import Segmenter  # noqa: E402
+from complaints.demo.generate import generate  # noqa: E402
+from complaints.ingest.pipeline import ingest_file  # noqa: E402
+from complaints.churn.lift import painpoint_lift  # noqa: E402
+from complaints.text.segment import Segmenter  # noqa: E402
 from complaints.store import open_store  # noqa: E402
 from complaints.topics.curate import set_painpoint  # noqa: E402
 from complaints.topics.fit import _embedder_for, fit_library  # noqa: E402

@@ -30,7 +30,7 @@ def _split(src: Path, early: Path, late: Path) -> None:
     """Hold back complaints received on or after SPLIT (dates in this file are ISO-like or Chinese forms)."""
     import pandas as pd
 
-    from complaints.dates import parse_datetime
+    from complaints.ingest.dates import parse_datetime
 
     cut = pd.Timestamp(SPLIT)
     with open(src, encoding="utf-8", newline="") as f:
@@ -50,8 +50,8 @@ def _split(src: Path, early: Path, late: Path) -> None:
 
 def setup(home: Path, customers: int) -> None:
     from complaints.config import resolve_library
-    from complaints.demo_data import generate
-    from complaints.ingest import ingest_file
+    from complaints.demo.generate import generate
+    from complaints.ingest.pipeline import ingest_file
     from complaints.topics.fit import fit_library
 
     shutil.rmtree(home, ignore_errors=True)
@@ -95,7 +95,7 @@ def main() -> None:
 
     from complaints.config import resolve_library
     from complaints.report import write_report
-    from complaints.stats import library_stats
+    from complaints.store.stats import library_stats
 
     lib = resolve_library(args.home / "lib")
     stats = library_stats(lib)

@@ -15,9 +15,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import machine, table  # noqa: E402
-from complaints.demo_data import generate  # noqa: E402
-from complaints.normalize import normalize_text  # noqa: E402
-from complaints.segment import Segmenter  # noqa: E402
+from complaints.demo.generate import generate  # noqa: E402
+from complaints.text.normalize import normalize_text  # noqa: E402
+from complaints.text.segment import Segmenter  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

@@ -26,11 +26,11 @@ import pandas as pd  # noqa: E402
 
 from bench._common import machine, publish, table  # noqa: E402
 from bench.features_bench import build_library  # noqa: E402
-from complaints.classify import TopicClassifier  # noqa: E402
+from complaints.classify.topic_classifier import TopicClassifier  # noqa: E402
 from complaints.config import resolve_library  # noqa: E402
-from complaints.demo_data import generate  # noqa: E402
-from complaints.features import build_features  # noqa: E402
-from complaints.ingest import ingest_file  # noqa: E402
+from complaints.demo.generate import generate  # noqa: E402
+from complaints.churn.features import build_features  # noqa: E402
+from complaints.ingest.pipeline import ingest_file  # noqa: E402
 from complaints.spark import classify_spark, export_tables, features_from_dir, spark_session  # noqa: E402
 from complaints.topics.compact import current_folder  # noqa: E402
 from complaints.topics.fit import fit_library  # noqa: E402

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import machine, peak_rss_mb, shopping_sample, table  # noqa: E402
 from bench.embed_bench import cached_neural, combine, e5  # noqa: E402
 from complaints.embed import LexicalEmbedder  # noqa: E402
-from complaints.lexicons import Lexicons  # noqa: E402
-from complaints.normalize import normalize_text  # noqa: E402
+from complaints.text.lexicons import Lexicons  # noqa: E402
+from complaints.text.normalize import normalize_text  # noqa: E402
 from complaints.topics.model import OUTLIER, TopicModel  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

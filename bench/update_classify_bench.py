@@ -65,8 +65,8 @@ def build(tmp: Path, args, rows: list) -> tuple:
     import pandas as pd
 
     from complaints.config import resolve_library
-    from complaints.demo_data import generate
-    from complaints.ingest import ingest_file
+    from complaints.demo.generate import generate
+    from complaints.ingest.pipeline import ingest_file
     from complaints.topics.fit import fit_library
     from complaints.topics.update import update_library
 
@@ -118,7 +118,7 @@ def classify_rows(tmp: Path, lib, old, new, args, rows: list) -> None:
     """Cold single classify, BERTopic's load + transform, classify --file, dictionary-subset agreement."""
     import pandas as pd
 
-    from complaints.segment import Segmenter
+    from complaints.text.segment import Segmenter
     from complaints.topics.compact import current_folder, read_json
 
     env = {**os.environ, "COMPLAINTS_LIBRARY": str(lib.root), "HF_HUB_OFFLINE": "1"}

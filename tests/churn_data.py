@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from complaints.config import Library
-from complaints.lift import painpoint_lift
+from complaints.churn.lift import painpoint_lift
 from complaints.store import open_store
 from complaints.topics.curate import set_painpoint
 from complaints.topics.fit import fit_library

@@ -50,10 +50,10 @@ def library_rows(library, sql):
 
 def generated_library(root: Path, n_customers: int, seed: int,
                       files: tuple[str, ...] = ("customers", "complaints", "ports")):
-    """A generated operator (complaints.demo_data) under root/data, ingested into root/lib; `files`
+    """A generated operator (complaints.demo.generate) under root/data, ingested into root/lib; `files`
     picks what goes in: customers, complaints, weibo (the GBK weibo complaints), ports."""
-    from complaints.demo_data import generate
-    from complaints.ingest import ingest_file
+    from complaints.demo.generate import generate
+    from complaints.ingest.pipeline import ingest_file
 
     names = {"customers": ("customers", "customers.csv"), "complaints": ("complaints", "complaints.csv"),
              "weibo": ("complaints", "complaints_weibo_gbk.csv"), "ports": ("ports", "ports.csv")}
@@ -71,7 +71,7 @@ def split_complaints_csv(src: Path, before: Path, after: Path, day: str) -> None
     same header: what a fit sees, then what an update sees."""
     import pandas as pd
 
-    from complaints.dates import parse_datetime
+    from complaints.ingest.dates import parse_datetime
 
     cut = pd.Timestamp(day)
     with open(src, encoding="utf-8", newline="") as f:

@@ -13,10 +13,10 @@ from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
 from cli import app
-from complaints.churn import ChurnModel, at_risk, churn_eval, training_dates
+from complaints.churn.model import ChurnModel, at_risk, churn_eval, training_dates
 from complaints.errors import ComplaintsError
-from complaints.features import build_features
-from complaints.linkbase import expand_dates
+from complaints.churn.features import build_features
+from complaints.churn.linkbase import expand_dates
 from complaints.store import open_store
 
 from .churn_data import churn_demo

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from complaints.dates import DateParseError, DateParser, parse_datetime
+from complaints.ingest.dates import DateParseError, DateParser, parse_datetime
 
 
 @pytest.mark.parametrize("raw, expected", [

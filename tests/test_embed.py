@@ -13,9 +13,9 @@ import pytest
 
 from complaints.config import resolve_library
 from complaints.errors import ComplaintsError
-from complaints.lexicons import BUNDLED
-from complaints.normalize import normalize_text
-from complaints.segment import Segmenter
+from complaints.text.lexicons import BUNDLED
+from complaints.text.normalize import normalize_text
+from complaints.text.segment import Segmenter
 from complaints.store import open_store
 from complaints.embed import (
     Embedder,
@@ -50,7 +50,7 @@ def corpus(tmp_path_factory):
     if path.exists():
         texts = pd.read_csv(path, usecols=["text"], nrows=400)["text"].astype(str)
     else:
-        from complaints.demo_data import generate
+        from complaints.demo.generate import generate
 
         out = tmp_path_factory.mktemp("corpus")
         generate(out, n_customers=400, seed=3)
@@ -129,7 +129,7 @@ def test_fit_transform_equals_fit_then_transform(corpus, seg):
 
 
 def test_parallel_tokenizing_gives_the_same_vectors(lexical, corpus, monkeypatch):
-    import complaints.segment as mod
+    import complaints.text.segment as mod
 
     texts = corpus * 3 + [f"{t} 第{i}次" for i, t in enumerate(corpus)]
     serial = LexicalEmbedder.__new__(LexicalEmbedder)

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from cli import app
 from complaints.config import resolve_library
 from complaints.errors import ComplaintsError
-from complaints.features import build_features, describe_features, feature_list
-from complaints.ingest import ingest_file
-from complaints.keys import CustomerKeyer
+from complaints.churn.features import build_features, describe_features, feature_list
+from complaints.ingest.pipeline import ingest_file
+from complaints.ingest.keys import CustomerKeyer
 from complaints.store import open_store
 
 from .churn_data import churn_demo

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from complaints.errors import InputFileError
-from complaints.ingest import ingest_file
-from complaints.mask import contains_pii
+from complaints.ingest.pipeline import ingest_file
+from complaints.text.mask import contains_pii
 
 from .conftest import COMPLAINT_HEADER, COMPLAINT_ROWS, ROOT, library_rows, write_csv
 
@@ -37,7 +37,7 @@ def test_ingest_maps_chinese_headers_cleans_masks_and_hashes(library, complaints
 
 
 def ingest_key(library, number):
-    from complaints.keys import CustomerKeyer
+    from complaints.ingest.keys import CustomerKeyer
 
     return CustomerKeyer(library.hash_key())(number)
 
@@ -232,7 +232,7 @@ def test_error_mid_ingest_leaves_library_exactly_as_before(library, complaints_c
     before = snapshot(library)
     more = write_csv(tmp_path / "more.csv", COMPLAINT_HEADER, [
         ["GD200", "13812345678", "2024-06-20", "APP", "杭州", "又是信号差", "网络质量"]])
-    import complaints.ingest as ing
+    import complaints.ingest.pipeline as ing
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
@@ -246,7 +246,7 @@ def test_error_mid_ingest_leaves_library_exactly_as_before(library, complaints_c
 def _run_ingest_subprocess(library, path, patch: str = "", env=None):
     code = "\n".join([
         "import os, signal, sys, time",
-        "import complaints.ingest as ing",
+        "import complaints.ingest.pipeline as ing",
         "from complaints.config import resolve_library",
         patch,
         f"res = ing.ingest_file(resolve_library({str(library.root)!r}), 'complaints', {str(path)!r})",

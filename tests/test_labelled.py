@@ -6,7 +6,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from cli import app
-from complaints.demo_data import generate
+from complaints.demo.generate import generate
 
 runner = CliRunner()
 

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from cli import app
 from complaints.config import resolve_library
-from complaints.ingest import ingest_file
-from complaints.link import ISSUE_NOTES, data_issues, net_flow, painpoint_lift, porting_reasons
+from complaints.ingest.pipeline import ingest_file
+from complaints.churn.link import ISSUE_NOTES, data_issues, net_flow, painpoint_lift, porting_reasons
 from complaints.store import open_store
 
 from .churn_data import PLANTED, churn_demo

@@ -1,7 +1,7 @@
 import pytest
 
-from complaints.mask import PLACEHOLDERS, contains_pii, mask_pii
-from complaints.normalize import normalize_text
+from complaints.text.mask import PLACEHOLDERS, contains_pii, mask_pii
+from complaints.text.normalize import normalize_text
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -42,7 +42,7 @@ def test_each_kind_of_pii_is_replaced_by_its_placeholder(raw, kind):
 def test_weibo_mentions_are_masked_and_do_not_reach_the_words():
     """Every weibo complaint @-mentions the operator's service account; its 客服 must not make every
     complaint look like a service-attitude complaint."""
-    from complaints.segment import Segmenter
+    from complaints.text.segment import Segmenter
 
     out = normalize_text("信号差,投诉几年都没人处理.@中国电信 @中国电信客服 你好@中国电信广东客服:请处理")
     assert "@" not in out and out.count(PLACEHOLDERS["handle"]) == 3

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pandas as pd
 
-from complaints.repeats import find_repeats, near_identical
+from complaints.ingest.repeats import find_repeats, near_identical
 
 
 def test_near_identical_tolerates_punctuation_and_an_appended_sentence():
@@ -30,7 +30,7 @@ def test_repeats_need_same_customer_within_30_days_and_link_to_the_first():
 
 
 def test_late_arriving_earlier_complaint_becomes_the_first(library, tmp_path):
-    from complaints.ingest import ingest_file
+    from complaints.ingest.pipeline import ingest_file
 
     from .conftest import library_rows, write_csv
 

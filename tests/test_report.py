@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from cli import app
 from complaints.config import resolve_library
-from complaints.demo_data import generate
-from complaints.ingest import ingest_file
-from complaints.mask import contains_pii
+from complaints.demo.generate import generate
+from complaints.ingest.pipeline import ingest_file
+from complaints.text.mask import contains_pii
 from complaints.report import PeriodError, resolve_period
 from complaints.report.model import SECTION_TITLES
 from complaints.topics.fit import fit_library

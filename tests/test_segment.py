@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from complaints.lexicons import BUNDLED, Lexicons
-from complaints.normalize import normalize_text
-from complaints.segment import Segmenter
+from complaints.text.lexicons import BUNDLED, Lexicons
+from complaints.text.normalize import normalize_text
+from complaints.text.segment import Segmenter
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from complaints.classify import TopicClassifier
-from complaints.features import _types, build_features, feature_list
+from complaints.classify.topic_classifier import TopicClassifier
+from complaints.churn.features import _types, build_features, feature_list
 from complaints.topics.compact import current_folder
 from complaints.topics.fit import fit_library
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from complaints.errors import ComplaintsError
-from complaints.supervised import (
+from complaints.classify.supervised import (
     ClassifierError,
     ComplaintClassifier,
     NotFittedError,
@@ -92,7 +92,7 @@ def test_load_and_predict_do_not_import_sklearn(fitted, tmp_path):
     fitted.save(folder)
     code = (
         "import sys\n"
-        "from complaints.supervised import ComplaintClassifier\n"
+        "from complaints.classify.supervised import ComplaintClassifier\n"
         f"clf = ComplaintClassifier.load({str(folder)!r})\n"
         "print(clf.predict(['手机屏幕有划痕，电池也不耐用', None])[0])\n"
         "assert not [m for m in sys.modules if m.split('.')[0] == 'sklearn'], 'sklearn was imported'\n"
@@ -276,7 +276,7 @@ def test_previous_sigmoid_blend_still_round_trips(shopping, tmp_path):
 
 
 def test_knn_vote_weighs_neighbours_by_similarity():
-    from complaints.supervised import _knn_vote
+    from complaints.classify.supervised import _knn_vote
 
     bank = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-1.0, 0.0]], dtype=np.float32)
     labels = np.array([0, 0, 1, 1], dtype=np.int32)

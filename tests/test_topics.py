@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from cli import app
 from complaints.config import resolve_library
-from complaints.demo_data import generate
+from complaints.demo.generate import generate
 from complaints.errors import ComplaintsError
-from complaints.ingest import ingest_file
-from complaints.lexicons import Lexicons
+from complaints.ingest.pipeline import ingest_file
+from complaints.text.lexicons import Lexicons
 from complaints.topics.curate import list_topics, merge_topics, rename_topic, set_painpoint, show_topic
 from complaints.topics.fit import FitError, fit_library, fit_lock
 
@@ -125,7 +125,7 @@ def test_curation_survives_a_refit_and_ids_carry_over(demo, tmp_path):
 
 def test_export_in_three_formats(demo, tmp_path):
     lib, _, _ = demo
-    from complaints.export import export_complaints
+    from complaints.report.export import export_complaints
 
     for ext in ("csv", "parquet", "xlsx"):
         n = export_complaints(lib, tmp_path / f"out.{ext}")

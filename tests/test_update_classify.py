@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from cli import app
 from complaints.config import resolve_library
-from complaints.demo_data import EMERGING_TEMPLATES, generate
-from complaints.ingest import ingest_file
+from complaints.demo.generate import EMERGING_TEMPLATES, generate
+from complaints.ingest.pipeline import ingest_file
 from complaints.topics.fit import FitError, fit_library, fit_lock
 from complaints.topics.update import update_library
 
@@ -276,7 +276,7 @@ def test_update_refuses_to_run_alongside_another_fit(lib):
 
 
 def test_classify_imports_neither_bertopic_nor_torch(lib):
-    code = ("import sys; from complaints.config import resolve_library; from complaints.classify import TopicClassifier;"
+    code = ("import sys; from complaints.config import resolve_library; from complaints.classify.topic_classifier import TopicClassifier;"
             f"c = TopicClassifier(resolve_library({str(lib['library'].root)!r}));"
             "r = c.classify(['信号太差，老是掉线']); assert r[0]['painpoint'];"
             "print(sorted(m for m in ('bertopic', 'torch', 'umap', 'hdbscan', 'sentence_transformers', 'duckdb') "

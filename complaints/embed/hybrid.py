@@ -82,10 +82,8 @@ class HybridEmbedder(Embedder):
         write_spec(folder, self.kind, self.get_params(), id=self.id)
 
     @classmethod
-    def load(cls, folder: Path, segmenter=None, lexicons=None) -> "HybridEmbedder":
-        from . import load_embedder
-
-        folder = Path(folder)
-        spec = read_spec(folder, expect=cls.kind)
-        return cls(load_embedder(folder / "lexical", segmenter=segmenter, lexicons=lexicons), load_embedder(folder / "neural"),
-                   weights=tuple(spec["params"]["weights"]))
+    def load(cls, folder: Path, lexical: Embedder, neural: Embedder) -> "HybridEmbedder":
+        """The saved weights around parts already loaded from folder/lexical and folder/neural (by
+        `embed.load_embedder`, which knows every backend)."""
+        spec = read_spec(Path(folder), expect=cls.kind)
+        return cls(lexical, neural, weights=tuple(spec["params"]["weights"]))

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..artifacts import check_lexicons
-from ..segment import Segmenter, cut_chunks
+from ..text.segment import Segmenter, cut_chunks
 from ._base import (
     Embedder,
     EmbedderError,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import ComplaintsError
-from ..mask import mask_pii
+from ..text.mask import mask_pii
 from ..store import LibraryStore
-from ..topics.curate import topics_frame
+from ..topics.catalog import topics_frame
 from ..topics.taxonomy import PainPoint, load_taxonomy
 from .period import Period
 

@@ -1,4 +1,4 @@
-"""The report's only door to `complaints.link` (porting reasons, port-out lift, net flow).
+"""The report's only door to `complaints.churn.link` (porting reasons, port-out lift, net flow).
 
 Kept apart so the sections read plain frames, and so a library without port events still
 gets a report (the porting figures then say why they are missing).
@@ -77,9 +77,9 @@ def porting(library: Library, period: Period, trend_start: dt.date, version: int
             lexicons: str | None = None) -> Porting:
     """Port-outs of the period and their reasons, lift over the trend window, and net flow."""
     try:
-        from .. import link
+        from ..churn import link
     except ImportError:
-        return Porting(False, "porting analysis is not available in this installation (complaints.link missing)")
+        return Porting(False, "porting analysis is not available in this installation (complaints.churn.link missing)")
     try:
         now, reasons = _reasons(link, library, period.start, period.end, version, lexicons)
         before, _ = _reasons(link, library, period.previous.start, period.start, version, lexicons)

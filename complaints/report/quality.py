@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..mask import mask_pii
+from ..text.mask import mask_pii
 from ..store import LibraryStore
 from .data import UNASSIGNED, ReportData
 from .links import Porting

@@ -5,7 +5,7 @@
   compact classify artifact, loaded once per Python worker (``mapInPandas``); text is cleaned and
   masked inside the worker and only masked text reaches the output;
 * `features.features_spark(complaints, customers, ports, as_of, ...)`: the point-in-time churn
-  features of `complaints.features`, translated to Spark SQL, same columns and values;
+  features of `complaints.churn.features`, translated to Spark SQL, same columns and values;
 * `export.export_tables(library, out_dir)`: the library's tables as parquet, so the same data feeds
   both paths.
 

@@ -13,8 +13,8 @@ from typing import Iterator
 
 import pandas as pd
 
-from ..classify import CHUNK, MAX_CHARS, TopicClassifier
-from ..normalize import normalize_text
+from ..classify.topic_classifier import CHUNK, MAX_CHARS, TopicClassifier
+from ..text.normalize import normalize_text
 from ..topics.compact import load_compact
 
 # name, Spark SQL type: the output schema (id first when the input has one)

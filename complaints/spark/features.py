@@ -1,7 +1,7 @@
-"""Point-in-time churn features in Spark SQL: the same columns and values as `complaints.features`.
+"""Point-in-time churn features in Spark SQL: the same columns and values as `complaints.churn.features`.
 
 The column list, windows, porting words and the definition of a completed port-out come from
-`complaints.features` / `complaints.linkbase`, and so does the query: `complaints.features.snapshot_sql`
+`complaints.churn.features` / `complaints.churn.linkbase`, and so does the query: `complaints.churn.features.snapshot_sql`
 written in Spark's spellings (`SPARK`). Timestamps are compared in UTC
 (`spark_session` sets it) so `< TIMESTAMP as_of` cuts where DuckDB's naive timestamps cut.
 """
@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from ..features import Dialect, as_of_dates, feature_list, snapshot_sql
-from ..linkbase import LinkError
+from ..churn.features import Dialect, as_of_dates, feature_list, snapshot_sql
+from ..churn.linkbase import LinkError
 from ..topics.taxonomy import load_taxonomy
 
 _SPARK_TYPES = {"int": "bigint", "float": "double", "bool": "boolean", "string": "string", "date": "date"}
@@ -23,7 +23,7 @@ PREFIX = "cx_"
 
 
 class SparkDialect(Dialect):
-    """Spark SQL's spellings of the snapshot query (see complaints.features.Dialect)."""
+    """Spark SQL's spellings of the snapshot query (see complaints.churn.features.Dialect)."""
 
     def days(self, start: str, end: str) -> str:
         return f"datediff({end}, {start})"
@@ -43,7 +43,7 @@ SPARK = SparkDialect(prefix=PREFIX, unit="DAYS", double="D", semi_joins=True, or
 def features_spark(complaints_df, customers_df, ports_df, as_of: Iterable[dt.date | str] | dt.date | str,
                    assignments_df=None, topics_df=None, model_version: int | None = None,
                    label_horizon: int | None = None, lexicons: str | None = None):
-    """A Spark DataFrame with the columns of `complaints.features.feature_list` (same order, same values
+    """A Spark DataFrame with the columns of `complaints.churn.features.feature_list` (same order, same values
     as `build_features`), one row per active customer per as-of date, sorted by as_of and customer_key.
 
     Topic and pain-point columns need the `assignments` and `topics` tables and a model version
@@ -115,6 +115,6 @@ def features_from_dir(spark, input_dir: str | Path, as_of, label_horizon: int | 
 
 def to_pandas(sdf, lexicons: str | None = None, label_horizon: int | None = None):
     """A Spark features DataFrame as `build_features` returns it (same pandas dtypes)."""
-    from ..features import _types
+    from ..churn.features import _types
 
     return _types(sdf.toPandas(), feature_list(lexicons, label_horizon))

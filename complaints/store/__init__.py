@@ -1,4 +1,10 @@
-"""Library store backends behind one small interface; DuckDB is the default."""
+"""Store: the complaint library on disk, behind one small interface; DuckDB is the default.
+
+`open_store` opens the library's DuckDB file under its lock (`complaints.lock`: one writer, many
+readers); `_base.LibraryStore` is the interface a backend implements (`duckdb_store`, schema.sql);
+`stats` counts what the library holds and lists rejects. Every other stage reads and writes
+through it.
+"""
 
 from __future__ import annotations
 

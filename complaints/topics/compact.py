@@ -174,8 +174,8 @@ class CompactModel:
 
 def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
     """Load ``folder`` (a ``classify/`` directory); errors name the file and say what to run."""
-    from ..lexicons import Lexicons
-    from ..segment import Segmenter
+    from ..text.lexicons import Lexicons
+    from ..text.segment import Segmenter
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -234,7 +234,7 @@ def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
 
 def topic_entries(store, version: int, lexicons: str | None = None) -> list[dict]:
     """The version's topics as classify shows them: curated labels and pain points, merges followed."""
-    from .curate import topics_frame
+    from .catalog import topics_frame
     from .stable_ids import merged_into, resolve_merge
 
     df = topics_frame(store, version, lexicons, include_merged=True)

@@ -114,7 +114,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
     import time
 
     from ..embed import EmbeddingCache, embed_with_cache
-    from ..segment import Segmenter
+    from ..text.segment import Segmenter
 
     step = progress or (lambda *a: None)
     times: dict[str, float] = {}

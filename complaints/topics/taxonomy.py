@@ -9,7 +9,7 @@ import numpy as np
 import yaml
 
 from ..errors import InputFileError
-from ..lexicons import lexicon_dir
+from ..text.lexicons import lexicon_dir
 
 OTHER = "other"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sklearn.feature_extraction.text import CountVectorizer
 
-from ..segment import Segmenter
+from ..text.segment import Segmenter
 
 
 class ChineseTokenizer:

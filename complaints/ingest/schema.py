@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import InputFileError
+from ..errors import InputFileError
 
 
 @dataclass(frozen=True)

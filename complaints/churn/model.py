@@ -22,10 +22,10 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from .config import Library
+from ..config import Library
 from .features import build_features, label_column
 from .linkbase import LinkError, follow_up_end, painpoint_names, to_date
-from .store import open_store
+from ..store import open_store
 
 ATTRIBUTES = ["plan", "region", "tenure_days", "arpu", "contract_active", "days_to_contract_end", "ported_in"]
 NOT_FEATURES = {"customer_key", "as_of", "model_version"}

@@ -14,12 +14,12 @@ from typing import Iterable
 
 import numpy as np
 
-from .config import Library
-from .errors import ComplaintsError, InputFileError
-from .normalize import normalize_text
-from .segment import cut_chunks
-from .topics.assign import KNN, UNASSIGNED, neighbour_vote
-from .topics.compact import CompactModel, current_folder, load_compact
+from ..config import Library
+from ..errors import ComplaintsError, InputFileError
+from ..text.normalize import normalize_text
+from ..text.segment import cut_chunks
+from ..topics.assign import KNN, UNASSIGNED, neighbour_vote
+from ..topics.compact import CompactModel, current_folder, load_compact
 
 MAX_CHARS = 5000  # a complaint longer than this is classified on its first 5,000 characters
 SHOWN_CHARS = 120
@@ -154,8 +154,8 @@ class TopicClassifier:
 
 def read_complaint_file(path: str | Path, text_column: str | None = None) -> tuple[list[str], list[dict]]:
     """(texts, per-row identity {row, complaint_id}) from a CSV/XLSX/JSONL/Parquet file."""
-    from .readers import read_table
-    from .schema import COMPLAINT, map_columns
+    from ..ingest.readers import read_table
+    from ..ingest.schema import COMPLAINT, map_columns
 
     table = read_table(path)
     overrides = {text_column: "text"} if text_column else None

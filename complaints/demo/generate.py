@@ -1422,7 +1422,7 @@ def _ground_truth(*, d0, D, n, cust, day, pp, sec, ids, orig, rep_i, port_day, p
     status_counts = {s: int((po_status == s).sum()) for s in ("成功", "撤销", "拒绝")}
     k_ = _EMERGING_IDX
     return {
-        "description": "Planted truth of complaints.demo_data.generate. Port-out event = a 携出 request "
+        "description": "Planted truth of complaints.demo.generate.generate. Port-out event = a 携出 request "
                        "(any 携转状态) in ports.csv; rates are 90-day probabilities.",
         "pain_points": pain_points,
         "emerging": {

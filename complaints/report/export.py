@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Library
-from .errors import InputFileError
-from .store import open_store
-from .topics.curate import current_version
-from .topics.taxonomy import load_taxonomy
+from ..config import Library
+from ..errors import InputFileError
+from ..store import open_store
+from ..topics.catalog import current_version
+from ..topics.taxonomy import load_taxonomy
 
 _SQL = """
 SELECT c.complaint_id, c.customer_key, c.received_at, c.channel, c.region, c.text, c.escalated, c.resolved_at,

@@ -7,13 +7,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .config import Library
-from .demo_data import generate
-from .ingest import ingest_file
-from .report import write_report
-from .stats import library_stats
-from .topics.curate import list_topics
-from .topics.fit import fit_library
+from ..config import Library
+from .generate import generate
+from ..ingest.pipeline import ingest_file
+from ..report import write_report
+from ..store.stats import library_stats
+from ..topics.curate import list_topics
+from ..topics.fit import fit_library
 
 # (kind, file) in the order a real operator would load them.
 DEMO_FILES = [("customers", "customers.csv"), ("complaints", "complaints.csv"),

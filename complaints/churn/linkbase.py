@@ -11,9 +11,9 @@ import datetime as dt
 
 import pandas as pd
 
-from .errors import ComplaintsError, LibraryMissingError
-from .store import LibraryStore
-from .topics.taxonomy import load_taxonomy
+from ..errors import ComplaintsError, LibraryMissingError
+from ..store import LibraryStore
+from ..topics.taxonomy import load_taxonomy
 
 DateLike = dt.date | dt.datetime | str | None
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .dates import DateParseError, DateParser
 from .keys import CustomerKeyer
-from .normalize import collapse_space, normalize_text
+from ..text.normalize import collapse_space, normalize_text
 from .readers import RawTable
 from .schema import RecordKind
 

@@ -10,13 +10,13 @@ from typing import Callable
 
 import pandas as pd
 
-from .config import Library
-from .errors import InputFileError
+from ..config import Library
+from ..errors import InputFileError
 from .keys import CustomerKeyer
 from .readers import read_table
 from .repeats import relink_repeats
 from .schema import KINDS, map_columns
-from .store import LibraryStore, open_store
+from ..store import LibraryStore, open_store
 from .validate import Reject, derived_id, digest, validate
 
 _TABLE = {"complaints": "complaints", "customers": "customers", "ports": "port_events"}

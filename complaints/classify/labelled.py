@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import Library
-from .errors import InputFileError
-from .normalize import normalize_text
-from .readers import read_table
-from .schema import COMPLAINT, map_columns
-from .store import open_store
+from ..config import Library
+from ..errors import InputFileError
+from ..text.normalize import normalize_text
+from ..ingest.readers import read_table
+from ..ingest.schema import COMPLAINT, map_columns
+from ..store import open_store
 
 CLASSIFIER_DIR = "classifier"
 

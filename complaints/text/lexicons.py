@@ -7,10 +7,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputFileError
+from ..errors import InputFileError
 
 LEXICONS_ENV = "COMPLAINTS_LEXICONS"
-BUNDLED = Path(__file__).resolve().parent.parent / "lexicons"
+BUNDLED = Path(__file__).resolve().parents[2] / "lexicons"
 
 
 def lexicon_dir(path: str | os.PathLike | None = None) -> Path:

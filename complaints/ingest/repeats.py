@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pandas as pd
 
-from .mask import PLACEHOLDER_RE
-from .store import LibraryStore
+from ..text.mask import PLACEHOLDER_RE
+from ..store import LibraryStore
 
 WINDOW = timedelta(days=30)
 # Near-identical: most bigrams shared overall, and the shorter text almost wholly inside the

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .config import Library
-from .store import open_store
+from ..config import Library
+from . import open_store
 
 
 def library_stats(library: Library) -> dict:

@@ -33,10 +33,10 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .config import Library
+from ..config import Library
 from .linkbase import (PORT_OUTS_SQL, DateLike, LinkError, follow_up_end, model_version, painpoint_names,
                        require_customers, require_port_events, to_date)
-from .store import LibraryStore, open_store
+from ..store import LibraryStore, open_store
 
 Z95 = 1.959964
 UNASSIGNED = {"?", "-1"}  # complaints without a pain point/topic in this version: never a row, never quiet

@@ -1,6 +1,6 @@
 """Link complaints to customers and number-porting events (携号转网): the retention team's view.
 
-* `painpoint_lift` — do customers who complain about X port out more often? (see complaints.lift)
+* `painpoint_lift` — do customers who complain about X port out more often? (see complaints.churn.lift)
 * `porting_reasons` — for every port-out request, what the customer complained about before it.
 * `net_flow` — completed port-outs and port-ins per month and other operator.
 * `data_issues` — what does not add up in the data, counted rather than silently dropped.
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .config import Library
+from ..config import Library
 from .lift import painpoint_lift
 from .linkbase import (PORT_OUTS_SQL, DateLike, LinkError, model_version, painpoint_names, require_port_events,
                        to_date)
-from .store import LibraryStore, open_store
+from ..store import LibraryStore, open_store
 
 __all__ = ["painpoint_lift", "porting_reasons", "PortingReasons", "net_flow", "data_issues", "ISSUE_NOTES",
            "issues_frame", "records"]

@@ -1,0 +1,8 @@
+"""Demo: a generated operator for tests, benchmarks and `complaints demo`.
+
+`generate` writes a synthetic province's customers, complaints (hotline tickets, app forms, a GBK
+Weibo export, regulator appeals, with planted PII, traditional characters, repeats and bad rows),
+port events and the planted ground truth (pain points, an emerging issue, porting effects);
+`command` runs the whole pipeline on it (ingest, fit, report). It is a test fixture, not the
+truth: quality is measured on real text in ../shared/data as well.
+"""
