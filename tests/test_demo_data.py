@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints import demo_data
+from complaints.demo import generate as demo_data
 
 N = 3000
 SEED = 3  # at n=3000 the porting signal holds for every seed tried; strong-vs-weak is noisier

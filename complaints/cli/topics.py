@@ -1,0 +1,221 @@
+"""Commands for pain-point topics: fit, update, drift, and topics list|show|rename|merge|painpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from .shell import JsonOpt, LexOpt, LibraryOpt, app, friendly, lex_arg, library_of, out, print_json, progress_bar
+
+topics_app = typer.Typer(help="Look at and curate the pain-point topics of the current model version.\n\n"
+                              "Example: complaints topics list && complaints topics show 3", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+
+@app.command()
+@friendly
+def fit(library: LibraryOpt = None,
+        embedder: Annotated[str, typer.Option(help="lexical, e5, hybrid, st:PATH or hybrid:st:PATH.")] = "lexical",
+        clustering: Annotated[str, typer.Option(help="hdbscan (UMAP+HDBSCAN) or kmeans (large libraries).")] = "hdbscan",
+        min_topic_size: Annotated[Optional[int], typer.Option(help="Smallest topic (default scales with size).")] = None,
+        n_topics: Annotated[Optional[int], typer.Option(help="Number of topics for --clustering kmeans.")] = None,
+        seed: Annotated[int, typer.Option(help="Random seed (UMAP, clustering).")] = 42,
+        lexicons: LexOpt = None, as_json: JsonOpt = False) -> None:
+    """Fit pain-point topics on every complaint in the library, as a new model version.
+
+    Topic ids are stable: a refit keeps the ids, labels and curation of topics it finds again.
+
+    Example: complaints fit --embedder lexical
+    """
+    from complaints.topics.fit import fit_library
+
+    with progress_bar() as bar:
+        task = bar.add_task("fit", total=None)
+
+        def step(stage, done, total):
+            bar.update(task, description=stage, completed=done, total=total or None)
+
+        res = fit_library(library_of(library), embedder=embedder, clustering=clustering, min_topic_size=min_topic_size,
+                          n_topics=n_topics, seed=seed, lexicons=lex_arg(lexicons), progress=step)
+    if as_json:
+        print_json(res.to_dict())
+        return
+    out.print(f"model version {res.version}: {res.n_topics} topics on {res.n_docs:,} complaints "
+              f"({res.outlier_share:.1%} unassigned) with embedder {res.embedder} in {res.seconds['total']:.0f}s; "
+              f"{len(res.carried_topic_ids)} topics carried over, {len(res.new_topic_ids)} new", highlight=False)
+    out.print("next: complaints topics list", highlight=False)
+
+
+@app.command()
+@friendly
+def update(library: LibraryOpt = None, lexicons: LexOpt = None,
+           min_emerging_size: Annotated[Optional[int], typer.Option(
+               help="Smallest group of new complaints that becomes an emerging topic (default: half the "
+                    "fit's smallest topic, at least 10).")] = None,
+           as_json: JsonOpt = False) -> None:
+    """Place complaints ingested since the last fit or update, and surface emerging topics.
+
+    Each new complaint joins its nearest stable topic when close enough, else stays unassigned;
+    tight groups of unassigned ones, or groups that share a word new to the library (their
+    signature), become emerging topics with new ids, in a new model version. Prints the drift:
+    each topic's share now against the period before. Nothing new: nothing done (safe from cron;
+    a second run at the same time is refused).
+
+    Example: complaints ingest complaints 本周工单.csv && complaints update
+    """
+    from complaints.topics.update import update_library
+
+    with progress_bar() as bar:
+        task = bar.add_task("update", total=None)
+        res = update_library(library_of(library), lexicons=lex_arg(lexicons), min_emerging_size=min_emerging_size,
+                             progress=lambda stage, done, total: bar.update(task, description=stage, completed=done,
+                                                                            total=total or None))
+    if as_json:
+        print_json(res.to_dict())
+        return
+    if res.nothing_new:
+        out.print(f"nothing new since model version {res.parent_version}; nothing to do", highlight=False)
+        return
+    out.print(f"model version {res.version} (update of {res.parent_version}): {res.new_complaints:,} new complaints, "
+              f"{res.assigned:,} to existing topics, {len(res.emerging)} emerging topics, {res.unassigned:,} "
+              f"unassigned, {res.no_content:,} without content ({res.seconds['total']:.1f}s)", highlight=False)
+    if res.emerging:
+        t = Table("id", "label", "pain point", "size", "new word", "keywords", title="emerging topics")
+        for e in res.emerging:
+            t.add_row(str(e["topic_id"]), e["label"], e["painpoint"], str(e["size"]), e["signature"] or "–",
+                      " ".join(e["keywords"][:6]))
+        out.print(t)
+    _print_drift(res.drift)
+
+
+def _print_drift(rows: list[dict], top: int = 10) -> None:
+    if not rows:
+        return
+    dated = rows[0]["period_start"] is not None
+    title = (f"drift {str(rows[0]['period_start'])[:10]}…{str(rows[0]['period_end'])[:10]} "
+             f"vs the {str(rows[0]['prev_start'])[:10]}… period before (fastest growing first)") if dated else \
+        ("topic shares of the new complaints — undated, so no period before to compare with "
+         "(ingest them with their date column mapped for drift)")
+    t = Table("id", "label", "now", "share now", "before", "share before", "change", title=title)
+    for r in rows[:top]:
+        share_prev = "" if r["share_prev"] is None else f"{r['share_prev']:.1%}"
+        change = "" if r["change"] is None else f"{r['change'] * 100:+.1f} pp"
+        t.add_row(str(r["topic_id"]), ("🆕 " if r["is_new"] else "") + str(r["label"]), str(r["n_now"]),
+                  f"{r['share_now']:.1%}", str(r["n_prev"]) if dated else "", share_prev, change)
+    out.print(t)
+
+
+@app.command()
+@friendly
+def drift(library: LibraryOpt = None, version: Annotated[Optional[int], typer.Option(
+        help="Model version (default: the latest update).")] = None,
+          top: Annotated[int, typer.Option(help="Rows to show.")] = 15, as_json: JsonOpt = False) -> None:
+    """Show an update's drift summary: topic shares now against the period before, new topics first seen.
+
+    Example: complaints drift --top 10
+    """
+    from complaints.store import open_store
+    from complaints.topics.drift import read_drift
+
+    with open_store(library_of(library)) as s:
+        rows = read_drift(s, version)
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        out.print("no drift recorded yet: run `complaints update` after ingesting new complaints", highlight=False)
+    else:
+        _print_drift(rows, top)
+
+
+@topics_app.command("list")
+@friendly
+def topics_list(library: LibraryOpt = None, version: Annotated[Optional[int], typer.Option(
+                help="Model version (default: latest).")] = None, lexicons: LexOpt = None,
+                as_json: JsonOpt = False) -> None:
+    """List topics with label, pain point, size and keywords.
+
+    Example: complaints topics list --json
+    """
+    from complaints.topics.curate import list_topics
+
+    rows = list_topics(library_of(library), version, lex_arg(lexicons))
+    if as_json:
+        print_json(rows)
+        return
+    t = Table("id", "label", "pain point", "size", "keywords", title=f"topics (model version {rows[0]['version'] if rows else '-'})")
+    for r in rows:
+        t.add_row(str(r["topic_id"]), r["label"], r["painpoint_name"], f"{r['size']:,}", " ".join(r["keywords"][:8]))
+    out.print(t)
+
+
+@topics_app.command("show")
+@friendly
+def topics_show(topic_id: Annotated[int, typer.Argument(help="Stable topic id.")], library: LibraryOpt = None,
+                version: Annotated[Optional[int], typer.Option(help="Model version (default: latest).")] = None,
+                lexicons: LexOpt = None, as_json: JsonOpt = False) -> None:
+    """Show one topic: keywords, pain point, department, size, lineage and example complaints (masked).
+
+    Example: complaints topics show 3
+    """
+    from complaints.topics.curate import show_topic
+
+    r = show_topic(library_of(library), topic_id, version, lex_arg(lexicons))
+    if as_json:
+        print_json(r)
+        return
+    out.print(f"[bold]topic {r['topic_id']}: {r['label']}[/]  ({r['status']}, model version {r['version']})", highlight=False)
+    out.print(f"pain point: {r['painpoint_name']} ({r['painpoint']}, score {r['painpoint_score']:.2f}) · "
+              f"department: {r['department']} · size: {r['size']:,}", highlight=False)
+    out.print("keywords: " + " ".join(r["keywords"]), highlight=False)
+    out.print("diverse keywords: " + " ".join(r["keywords_diverse"]), highlight=False)
+    if r["lineage"]:
+        out.print("lineage: " + ", ".join(f"{x['topic_id']}" + (f" ({x['share']:.0%})" if "share" in x else " (merged)")
+                                          for x in r["lineage"]), highlight=False)
+    for e in r["examples"]:
+        out.print(f"  · [{e['complaint_id']} {e['received_at'] or ''}] {e['text'][:160]}", highlight=False)
+
+
+@topics_app.command("rename")
+@friendly
+def topics_rename(topic_id: Annotated[int, typer.Argument(help="Stable topic id.")],
+                  label: Annotated[str, typer.Argument(help="New label.")], library: LibraryOpt = None) -> None:
+    """Give a topic an analyst's label; it survives refits and updates.
+
+    Example: complaints topics rename 3 携转授权码难获取
+    """
+    from complaints.topics.curate import rename_topic
+
+    rename_topic(library_of(library), topic_id, label)
+    out.print(f"topic {topic_id} is now labelled {label!r}", highlight=False)
+
+
+@topics_app.command("merge")
+@friendly
+def topics_merge(target: Annotated[int, typer.Argument(help="Topic to keep.")],
+                 sources: Annotated[list[int], typer.Argument(help="Topics to fold into it.")],
+                 library: LibraryOpt = None) -> None:
+    """Merge topics into the first one; later versions follow the merge.
+
+    Example: complaints topics merge 3 7 12
+    """
+    from complaints.topics.curate import merge_topics
+
+    size = merge_topics(library_of(library), target, sources)
+    out.print(f"merged {', '.join(map(str, sources))} into topic {target} ({size:,} complaints)", highlight=False)
+
+
+@topics_app.command("painpoint")
+@friendly
+def topics_painpoint(topic_id: Annotated[int, typer.Argument(help="Stable topic id.")],
+                     painpoint: Annotated[str, typer.Argument(help="Pain point key or Chinese name.")],
+                     library: LibraryOpt = None, lexicons: LexOpt = None) -> None:
+    """Map a topic to a different pain point of lexicons/painpoints.yaml.
+
+    Example: complaints topics painpoint 3 携号转网受阻
+    """
+    from complaints.topics.curate import set_painpoint
+
+    key = set_painpoint(library_of(library), topic_id, painpoint, lex_arg(lexicons))
+    out.print(f"topic {topic_id} → pain point {key}", highlight=False)
