@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints.demo.generate import (CITIES, EMERGING, EMERGING_TEMPLATES, TEMPLATES, _TRAD_MAP, generate,
-                                      to_traditional)
+from complaints.demo.generate import _TRAD_MAP, generate, to_traditional
+from complaints.demo.vocabulary import CITIES, EMERGING, EMERGING_TEMPLATES, TEMPLATES
 
 N = 3000
 SEED = 3  # at n=3000 the porting signal holds for every seed tried; strong-vs-weak is noisier

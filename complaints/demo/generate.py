@@ -1,9 +1,1168 @@
-"""Realistic synthetic operator data with a known ground truth: `generate(out_dir)`."""
+"""Realistic synthetic operator data with a known ground truth.
+
+``generate(out_dir)`` writes what a Chinese mobile operator's province branch would hand over:
+
+* ``complaints.csv``            - hotline / app / shop / web ticket export (UTF-8, Chinese headers)
+* ``complaints_weibo_gbk.csv``  - smaller social-media / regulator export (GB18030, other headers, CRLF)
+* ``customers.csv``             - one row per subscriber (plan, tenure, ARPU, contract end)
+* ``ports.csv``                 - number-porting (携号转网) orders, out and in
+* ``ground_truth.json``         - the planted truth: pain point of every complaint, hazard multipliers,
+                                  expected and observed 90-day port-out rates, duplicates, emerging topic, ...
+
+The generative story (all of it is written into ``ground_truth.json``):
+
+1. Customers get a city, plan, ARPU, tenure and (for about half) a contract end date.  About 1% of the
+   customers joined during the period by porting in from another operator.
+2. Each customer's complaint count is negative binomial (most customers none, a few many); complaint
+   dates follow a seasonal / weekly volume curve.  Each complaint has one true pain point (the
+   customer's earlier pain point is often repeated), ~8% mention a second one.  In the last six weeks a
+   new topic (double charging after a billing-system upgrade) appears.  ~3% of complaints are re-filed
+   through another channel 1-20 days later with a near-identical text.
+3. Port-out requests are sampled day by day from a hazard
+   ``h(c, d) = h0/30 * attribute multipliers(c) * contract(c, d) * max(pain point multipliers of
+   complaints of c filed in the 90 days up to d)``.  Customers who actually leave stop complaining.
+4. Texts are built from per-pain-point sentence templates with slots plus channel-specific styles
+   (agent-written hotline summaries, first-person app texts, Weibo posts, regulator appeals), and
+   realistic noise: personal data, traditional characters, full-width digits, HTML remnants, emoji.
+
+Only numpy, pandas and the standard library are used; output is byte-identical for a given seed.
+"""
 
 from __future__ import annotations
 
-from .vocabulary import (CITIES, EMERGING, EMERGING_TEMPLATES, PAIN_POINTS, PLANS, SHORT_TEMPLATES, TEMPLATES,
-                         _TRAD_MAP, generate, to_traditional)
+import json
+import math
+import random
+import string
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable
 
-__all__ = ["generate", "PAIN_POINTS", "EMERGING", "TEMPLATES", "SHORT_TEMPLATES", "EMERGING_TEMPLATES", "CITIES",
-           "PLANS", "to_traditional", "_TRAD_MAP"]
+import numpy as np
+import pandas as pd
+
+from .vocabulary import (AGENT_CLOSERS, AGENT_DEMAND, AGENT_ESCALATE, AGENT_PREFIX, AGENT_THREATS, ATTRIBUTE_EFFECTS,
+                         BASE_MONTHLY_HAZARD, CHANNELS, CHURN_THREATS, CITIES, CLOSERS, DEMANDS, EFFECT_WINDOW_DAYS,
+                         EMERGING, EMERGING_TEMPLATES, EMOJI, ESCALATIONS, FEELINGS, FRAGMENTS, HISTORY, LEX,
+                         NET_ANGER, OPENERS, OPENERS_LOYAL, OPERATORS_IN, OPERATORS_OUT, PAIN_POINTS, PLANS, PROVINCE,
+                         REGULATOR_PREFIX, SHOP_PREFIX, SHORT_TEMPLATES, TEMPLATES, WEIBO_PREFIX, WEIBO_SUFFIX,
+                         _ALL_KEYS, _CH_MAIN, _CH_WEIGHTS, _EMERGING_IDX, _MOBILE_PREFIXES, _MULT, _N_PP,
+                         _OTHER_PREFIXES, _PADS, _PP_NAMES, _REGULATOR_CH, _TRAD_PAIRS)
+
+__all__ = ["generate"]
+
+_TRAD_MAP = {ord(p[0]): p[1] for p in _TRAD_PAIRS.split() if p[0] != p[1]}
+
+
+def to_traditional(text: str) -> str:
+    """Crude simplified -> traditional conversion with the built-in character map."""
+    return text.translate(_TRAD_MAP)
+
+
+_FULLWIDTH = {i: i + 0xFEE0 for i in list(range(0x30, 0x3A)) + list(range(0x41, 0x5B)) + list(range(0x61, 0x7B))}
+_FORMATTER = string.Formatter()
+
+
+# --------------------------------------------------------------------------------------------------
+# Text maker
+# --------------------------------------------------------------------------------------------------
+
+
+class _TextMaker:
+    """Builds complaint texts; every random choice comes from one seeded ``random.Random``."""
+
+    def __init__(self, rnd: random.Random):
+        self.r = rnd
+        self._fields: dict[str, list[str]] = {}
+        self._plans = [p[0] for p in PLANS]
+        self._plan_price = {p[0]: p[1] for p in PLANS}
+        self._districts = {c[0]: c[3] for c in CITIES}
+        self._area = {c[0]: c[2] for c in CITIES}
+        self.fns: dict[str, Callable[[dict], str]] = {
+            "place": self._place, "city": lambda c: c["city"], "plan": lambda c: c["plan"],
+            "plan_up": self._plan_up, "plan_low": self._plan_low, "date": self._date,
+            "amount": self._amount, "amount_small": self._amount_small, "amount_big": self._amount_big,
+            "n_times": self._n_times, "n_ord": lambda c: str(self.r.randint(2, 6)),
+            "duration": self._duration, "days": lambda c: str(self.r.randint(3, 30)),
+            "months": lambda c: self.r.choice(["两", "三", "四", "五", "六", "八", "3", "5", "6"]),
+            "hours": lambda c: self.r.choice(["一", "两", "三", "1", "2", "3", "好几"]),
+            "minutes": lambda c: self.r.choice(["10", "15", "20", "30", "40", "二十多", "四十多"]),
+            "speed_low": lambda c: self.r.choice(["1M", "2M", "几百K", "500K", "不到5M", "十几兆", "0.5Mbps", "3Mbps"]),
+            "years": lambda c: str(c["years"]),
+            "spam_number": self._spam_number, "shop": self._shop,
+        }
+
+    # -- slots -------------------------------------------------------------------------------------
+    def _place(self, c):
+        r = self.r
+        d = r.choice(self._districts[c["city"]])
+        k = r.random()
+        if k < 0.45:
+            return d + r.choice(LEX["community"])
+        if k < 0.65:
+            return d + r.choice(LEX["community"]) + f"{r.randint(1, 30)}幢"
+        if k < 0.85:
+            return d + r.choice(LEX["poi"])
+        return c["city"] + d
+
+    def _shop(self, c):
+        r = self.r
+        return r.choice(self._districts[c["city"]]) + r.choice(LEX["road"]) + r.choice(["营业厅", "营业厅", "旗舰店", "自有厅"])
+
+    def _plan_up(self, c):
+        price = self._plan_price.get(c["plan"], 50)
+        ups = [p for p in self._plans if self._plan_price[p] > price] or self._plans
+        return self.r.choice(ups)
+
+    def _plan_low(self, c):
+        price = self._plan_price.get(c["plan"], 50)
+        lows = [p for p in self._plans if self._plan_price[p] < price] or self._plans
+        return self.r.choice(lows)
+
+    def _date(self, c):
+        r = self.r
+        k = r.random()
+        if k < 0.15:
+            return r.choice(["前天", "上周", "上个星期", "昨天", "上个月", "月初"])
+        d = c["date"] - timedelta(days=r.randint(1, 45))
+        if k < 0.55:
+            return f"{d.month}月{d.day}日"
+        if k < 0.85:
+            return f"{d.month}月{d.day}号"
+        return f"{d.month}.{d.day}"
+
+    def _amount(self, c):
+        r = self.r
+        x = r.uniform(5, 300)
+        k = r.random()
+        if k < 0.6:
+            return str(int(x))
+        if k < 0.85:
+            return f"{x:.1f}"
+        return f"{x:.2f}"
+
+    def _amount_small(self, c):
+        r = self.r
+        if r.random() < 0.6:
+            return r.choice(["5", "6", "8", "9.9", "10", "15", "19.9", "20", "25", "29.9", "30", "3"])
+        return str(r.randint(2, 30))
+
+    def _amount_big(self, c):
+        r = self.r
+        x = r.uniform(100, 3000) if r.random() < 0.3 else r.uniform(100, 600)
+        return str(int(x)) if r.random() < 0.7 else f"{x:.2f}"
+
+    def _n_times(self, c):
+        r = self.r
+        if r.random() < 0.6:
+            return r.choice(["两", "三", "四", "五", "好几", "七八", "十几", "无数"])
+        return str(r.randint(2, 9))
+
+    def _duration(self, c):
+        return self.r.choice(["两天", "三天", "一个星期", "一个多星期", "十来天", "半个月", "二十多天", "一个月",
+                              "一个多月", "两个月", "三个多月", "半年", "大半年", "好几个月", "5天", "10天", "20多天"])
+
+    def _spam_number(self, c):
+        r = self.r
+        k = r.random()
+        if k < 0.35:
+            return "95" + "".join(r.choice("0123456789") for _ in range(r.randint(3, 6)))
+        if k < 0.6:
+            return f"400-{r.randint(100, 999)}-{r.randint(1000, 9999)}"
+        return r.choice(["170", "171", "162", "165"]) + "".join(r.choice("0123456789") for _ in range(8))
+
+    # -- filling -----------------------------------------------------------------------------------
+    def fill(self, template: str, ctx: dict) -> str:
+        fields = self._fields.get(template)
+        if fields is None:
+            fields = [f for _, f, _, _ in _FORMATTER.parse(template) if f]
+            self._fields[template] = fields
+        if not fields:
+            return template
+        vals = {}
+        for f in fields:
+            fn = self.fns.get(f)
+            if fn is not None:
+                vals[f] = fn(ctx)
+            else:
+                v = self.r.choice(LEX[f])
+                vals[f] = self.fill(v, ctx) if "{" in v else v
+        return template.format(**vals)
+
+    def pick(self, options: list[str], ctx: dict) -> str:
+        return self.fill(self.r.choice(options), ctx)
+
+    # -- composition -------------------------------------------------------------------------------
+    def core(self, pp: int, ctx: dict, short: bool) -> str:
+        key = _ALL_KEYS[pp]
+        if pp == _EMERGING_IDX:
+            return self.pick(EMERGING_TEMPLATES, ctx)
+        if short:
+            return self.pick(SHORT_TEMPLATES[key], ctx)
+        return self.pick(TEMPLATES[key], ctx)
+
+    def compose(self, pp: int, sec: int, channel: int, ctx: dict, threat: bool) -> str:
+        """One complaint text, 15-200 characters before personal-data / markup noise."""
+        for _ in range(4):
+            text = self._compose(pp, sec, channel, ctx, threat)
+            if len(text) <= 185:
+                break
+        while len(text) < 15:
+            text = text.rstrip("。！~") + "，" + self.r.choice(_PADS)
+        return text
+
+    def _compose(self, pp: int, sec: int, channel: int, ctx: dict, threat: bool) -> str:
+        r = self.r
+        key = _ALL_KEYS[pp]
+        ch = CHANNELS[channel]
+        online = ch in ("手机营业厅APP", "网上营业厅", "微博")
+        short = online and r.random() < 0.15
+        core = self.core(pp, ctx, short)
+        # a second complaint sentence about the same pain point makes some texts longer
+        if not short and pp != _EMERGING_IDX and r.random() < 0.22:
+            extra = self.pick(TEMPLATES[key], ctx)
+            if extra != core:
+                core = core + "，而且" + extra
+        second = ("，另外" + self.pick(FRAGMENTS[_ALL_KEYS[sec]], ctx)) if sec >= 0 else ""
+
+        if ch in ("10086热线", "营业厅"):
+            agent = ch == "营业厅" or r.random() < 0.75
+            if agent:
+                body = core + second
+                if r.random() < 0.6:
+                    body = body.replace("我们", "用户").replace("我", "其").replace("你们", "我司")
+                prefix = r.choice(SHOP_PREFIX if ch == "营业厅" else AGENT_PREFIX)
+                parts = [prefix + body]
+                if r.random() < 0.7:
+                    parts.append(r.choice(AGENT_DEMAND) + self.pick(DEMANDS[key], ctx))
+                if threat:
+                    parts.append(r.choice(AGENT_THREATS))
+                elif r.random() < 0.2:
+                    parts.append(self.pick(AGENT_ESCALATE, ctx))
+                closer = r.choice(AGENT_CLOSERS)
+                return "，".join(parts) + ("，" + closer if closer else "。")
+        if ch == "工信部申诉":
+            text = r.choice(REGULATOR_PREFIX) + core + second + "。"
+            if threat:
+                text += self.pick(CHURN_THREATS, ctx) + "。"
+            return text + "诉求：" + self.pick(DEMANDS[key], ctx) + "。"
+        if ch == "黑猫投诉":
+            text = "【投诉对象】" + r.choice(["中国移动", "浙江移动", f"{ctx['city']}移动"]) + "【投诉问题】" + core + second
+            if threat:
+                text += "，" + self.pick(CHURN_THREATS, ctx)
+            return text + "【投诉要求】" + self.pick(DEMANDS[key], ctx)
+
+        # first person: app, web, weibo, and the rest of the hotline
+        parts = []
+        op = self.pick(OPENERS_LOYAL, ctx) if (ctx["years"] >= 5 and r.random() < 0.12) else self.pick(OPENERS, ctx)
+        body = core + second
+        if r.random() < 0.3:
+            feel = r.choice(NET_ANGER) if key in ("network", "broadband") and r.random() < 0.5 else r.choice(FEELINGS)
+            if r.random() < 0.5:
+                body = feel + "！" + body
+            else:
+                body = body + "，" + feel
+        parts.append(op + body)
+        if not short and r.random() < 0.12:
+            parts.append(self.pick(HISTORY, ctx))
+        if threat:
+            parts.append(self.pick(CHURN_THREATS, ctx))
+        elif not short and r.random() < 0.25:
+            parts.append(self.pick(ESCALATIONS, ctx))
+        closer = self.pick(CLOSERS, ctx)
+        if closer:
+            parts.append(closer)
+        text = "，".join(parts) + r.choice(["。", "！", "！！", "", "。", "~"])
+        if ch == "微博":
+            text = r.choice(WEIBO_PREFIX) + text + r.choice(WEIBO_SUFFIX)
+        return text
+
+
+# PII ---------------------------------------------------------------------------------------------
+
+_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_ID_CHECK = "10X98765432"
+_ID_REGIONS = ["330102", "330106", "330108", "330110", "330203", "330212", "330302", "330402", "330502",
+               "330602", "330702", "330782", "330802", "330902", "331002", "331102"]
+
+
+def _id_card(r: random.Random) -> str:
+    y = r.randint(1955, 2005)
+    body = f"{r.choice(_ID_REGIONS)}{y}{r.randint(1, 12):02d}{r.randint(1, 28):02d}{r.randint(0, 999):03d}"
+    s = sum(int(ch) * w for ch, w in zip(body, _ID_WEIGHTS))
+    return body + _ID_CHECK[s % 11]
+
+
+def _bank_card(r: random.Random) -> str:
+    prefix = r.choice(["622202", "622848", "621700", "622588", "622609", "621226", "623668", "621483"])
+    length = r.choice([16, 19, 19])
+    digits = prefix + "".join(r.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return digits + str((10 - total % 10) % 10)
+
+
+def _email(r: random.Random) -> str:
+    if r.random() < 0.35:
+        return f"{r.randint(10000000, 2999999999)}@qq.com"
+    name = r.choice(["zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu", "sun"])
+    name += r.choice(["", "_", "."]) + r.choice(["wei", "fang", "jun", "min", "jing", "lei", "yan", "hz", "nb"])
+    return f"{name}{r.randint(1, 2005)}@" + r.choice(["163.com", "126.com", "qq.com", "sina.com", "139.com", "outlook.com"])
+
+
+def _fmt_mobile(r: random.Random, number: str) -> str:
+    k = r.random()
+    if k < 0.86:
+        return number
+    if k < 0.91:
+        return f"{number[:3]}-{number[3:7]}-{number[7:]}"
+    if k < 0.96:
+        return f"{number[:3]} {number[3:7]} {number[7:]}"
+    return "+86" + number
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _unique_numbers(rng: np.random.Generator, n: int, prefixes: list[str]) -> np.ndarray:
+    """n distinct 11-digit numbers (as int64), deterministic order."""
+    pref = np.array([int(p) for p in prefixes], dtype=np.int64)
+    out = np.empty(0, dtype=np.int64)
+    while out.size < n:
+        m = int((n - out.size) * 1.2) + 16
+        cand = pref[rng.integers(0, len(pref), m)] * 100_000_000 + rng.integers(0, 100_000_000, m)
+        allc = np.concatenate([out, cand])
+        _, first = np.unique(allc, return_index=True)
+        out = allc[np.sort(first)]
+    return out[:n]
+
+
+def _cny_day(year: int) -> date:
+    table = {2023: date(2023, 1, 22), 2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17),
+             2027: date(2027, 2, 6), 2028: date(2028, 1, 26), 2029: date(2029, 2, 13), 2030: date(2030, 2, 3)}
+    return table.get(year, date(year, 2, 5))
+
+
+def _day_weights(d0: date, n_days: int) -> np.ndarray:
+    """Complaint volume curve: summer peak, slight upward trend, weekly pattern, bill-day bump, holidays."""
+    weekday = np.array([1.12, 1.08, 1.05, 1.03, 1.0, 0.82, 0.76])
+    w = np.empty(n_days)
+    for i in range(n_days):
+        d = d0 + timedelta(days=i)
+        doy = d.timetuple().tm_yday
+        v = (1 + 0.13 * math.cos(2 * math.pi * (doy - 200) / 365.25)) * (1 + 0.08 * i / max(n_days, 1))
+        v *= weekday[d.weekday()]
+        if d.day <= 5:
+            v *= 1.15
+        cny = _cny_day(d.year)
+        if 0 <= (d - cny).days <= 7 or -2 <= (d - cny).days < 0:
+            v *= 0.6
+        if d.month == 10 and d.day <= 7:
+            v *= 0.75
+        w[i] = v
+    return w
+
+
+def _choice_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """Row-wise categorical draws from an (n, k) weight matrix."""
+    cum = np.cumsum(weights, axis=1)
+    u = rng.random(weights.shape[0]) * cum[:, -1]
+    return np.minimum((u[:, None] >= cum).sum(axis=1), weights.shape[1] - 1)
+
+
+def _fmt_ts(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --------------------------------------------------------------------------------------------------
+# generate
+# --------------------------------------------------------------------------------------------------
+
+
+def generate(out_dir: str | Path, n_customers: int = 20000, seed: int = 7,
+             start: str = "2025-06-01", end: str = "2026-10-31",
+             complaints_per_customer: float = 1.5,
+             progress: Callable[[int], None] | None = None) -> dict:
+    """Write the synthetic data set into ``out_dir`` and return a summary.
+
+    ``progress`` (optional) is called with a completion percentage (0-100).
+    The files are byte-identical for equal arguments.
+    """
+    t_start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda pct: None)
+    report(0)
+
+    d0 = date.fromisoformat(start)
+    d1 = date.fromisoformat(end)
+    D = (d1 - d0).days + 1
+    if D < 120:
+        raise ValueError("the period must be at least 120 days long")
+    if n_customers < 100:
+        raise ValueError("n_customers must be at least 100")
+    rng = np.random.default_rng(seed)
+    rnd = random.Random(seed * 7919 + 13)
+    export_ts = datetime(d1.year, d1.month, d1.day, 23, 59, 59)
+    base_dt = datetime(d0.year, d0.month, d0.day)
+
+    # ---------------------------------------------------------------- customers
+    n_in = max(1, int(round(n_customers * 0.01)))
+    n_base = n_customers - n_in
+    n = n_customers
+    numbers = _unique_numbers(rng, n + max(50, n // 100), _MOBILE_PREFIXES)
+    orphan_pool = numbers[n:]
+    numbers = numbers[:n]
+    phone = numbers.astype(str)
+
+    city_w = np.array([c[1] for c in CITIES]); city_w /= city_w.sum()
+    city = rng.choice(len(CITIES), n, p=city_w)
+    plan_w = np.array([p[2] for p in PLANS]); plan_w /= plan_w.sum()
+    plan = rng.choice(len(PLANS), n, p=plan_w)
+    price = np.array([p[1] for p in PLANS])[plan]
+    arpu = price * rng.lognormal(0.0, 0.22, n) + rng.gamma(1.2, 6.0, n) * (rng.random(n) < 0.35)
+    arpu = np.round(np.maximum(arpu, 3.0), 2)
+    is_in = np.zeros(n, dtype=bool)
+    is_in[n_base:] = True
+
+    # tenure (years before start) for base customers; join day (days from start) for port-ins
+    seg = rng.choice(4, n, p=[0.14, 0.2, 0.3, 0.36])
+    lo = np.array([0.15, 1, 3, 8])[seg]
+    hi = np.array([1, 3, 8, 22])[seg]
+    tenure = lo + (hi - lo) * rng.random(n)
+    join_day = -np.round(tenure * 365.25).astype(np.int64)
+    n_in_days = rng.integers(10, D - 60, n_in)
+    join_day[n_base:] = np.sort(n_in_days)
+    tenure[n_base:] = 0.0
+    active_from = np.maximum(join_day, 0)
+    years_int = np.maximum(1, np.round(tenure)).astype(int)
+
+    fam = np.array(["融合" in p[0] or "全家享" in p[0] for p in PLANS])[plan]
+    has_contract = rng.random(n) < np.where(fam, 0.72, 0.42)
+    has_contract[n_base:] = rng.random(n_in) < 0.35
+    contract_end = np.full(n, -10**6, dtype=np.int64)  # day index; -inf -> no contract
+    ce = rng.integers(-365, D + 730, n)
+    ce_in = join_day + rng.choice([365, 730], n)
+    ce = np.where(is_in, ce_in, ce)
+    contract_end[has_contract] = ce[has_contract]
+
+    # attribute hazard multipliers
+    tb = ATTRIBUTE_EFFECTS["tenure_years"]
+    ab = ATTRIBUTE_EFFECTS["arpu"]
+    t_mult = np.array(tb["multipliers"])[np.digitize(tenure, [1, 3, 8])]
+    a_mult = np.array(ab["multipliers"])[np.digitize(arpu, [30, 80, 150])]
+    p_mult = np.where(fam, 0.75, 1.0)
+    in_mult = np.where(is_in, ATTRIBUTE_EFFECTS["ported_in"]["multiplier"], 1.0)
+    attr_h = BASE_MONTHLY_HAZARD / 30.0 * t_mult * a_mult * p_mult * in_mult
+    eligible_from = np.where(is_in, join_day + ATTRIBUTE_EFFECTS["ported_in"]["lock_days"], 0)
+    report(5)
+
+    # ---------------------------------------------------------------- complaints (original)
+    dispersion = 0.35
+    exposure = (D - active_from) / D
+    lam = rng.gamma(dispersion, complaints_per_customer / dispersion, n) * exposure
+    counts = rng.poisson(lam)
+    m0 = int(counts.sum())
+    c_cust = np.repeat(np.arange(n), counts)
+    day_w = _day_weights(d0, D)
+    cdf = np.cumsum(day_w) / day_w.sum()
+    lo_u = np.where(active_from[c_cust] > 0, cdf[np.maximum(active_from[c_cust] - 1, 0)], 0.0)
+    u = lo_u + (1 - lo_u) * rng.random(m0)
+    c_day = np.minimum(np.searchsorted(cdf, u, side="right"), D - 1)
+    c_day = np.maximum(c_day, active_from[c_cust])
+    order = np.lexsort((c_day, c_cust))
+    c_cust, c_day = c_cust[order], c_day[order]
+
+    # pain points: customer-specific weights, repeat complainers often repeat their first pain point
+    base_w = np.array([p[3] for p in PAIN_POINTS])
+    W = np.tile(base_w, (m0, 1))
+    cf = fam[c_cust]
+    W[:, 1] *= np.where(cf, 3.0, 0.25)
+    cc = (contract_end[c_cust] >= c_day)
+    W[:, 9] *= np.where(cc, 2.2, 0.5)
+    W[:, 10] *= np.where(cc, 1.5, 0.8)
+    W[:, 6] *= np.where(cc, 1.4, 1.0)
+    c_pp = _choice_rows(rng, W)
+    first = np.ones(m0, dtype=bool)
+    first[1:] = c_cust[1:] != c_cust[:-1]
+    first_idx = np.maximum.accumulate(np.where(first, np.arange(m0), 0))
+    anchor = c_pp[first_idx]
+    reuse = (~first) & (rng.random(m0) < 0.4)
+    c_pp = np.where(reuse, anchor, c_pp)
+
+    # emerging topic in the last window
+    em_first = D - EMERGING["window_days"]
+    ramp = np.clip((c_day - em_first) / max(D - 1 - em_first, 1), 0, 1)
+    em_p = np.where(c_day >= em_first, 0.012 + 0.045 * ramp, 0.0)
+    c_pp = np.where(rng.random(m0) < em_p, _EMERGING_IDX, c_pp)
+
+    # second pain point mentioned in the text
+    c_sec = np.full(m0, -1)
+    has_sec = rng.random(m0) < 0.08
+    sec_draw = (np.minimum(c_pp, _N_PP - 1) + rng.integers(1, _N_PP, m0)) % _N_PP
+    c_sec = np.where(has_sec, sec_draw, c_sec)
+    c_sec = np.where(c_sec == c_pp, -1, c_sec)
+
+    # ---------------------------------------------------------------- cross-channel repeats
+    rep_mask = rng.random(m0) < 0.031
+    rep_src = np.flatnonzero(rep_mask)
+    rep_day = c_day[rep_src] + rng.integers(1, 21, rep_src.size)
+    keep = rep_day < D
+    rep_src, rep_day = rep_src[keep], rep_day[keep]
+    m1 = m0 + rep_src.size
+    cust = np.concatenate([c_cust, c_cust[rep_src]])
+    day = np.concatenate([c_day, rep_day])
+    pp = np.concatenate([c_pp, c_pp[rep_src]])
+    sec = np.concatenate([c_sec, c_sec[rep_src]])
+    orig = np.concatenate([np.full(m0, -1), rep_src])
+    report(15)
+
+    # ---------------------------------------------------------------- port-out hazard simulation
+    mult = _MULT[pp]
+    E = rng.exponential(1.0, n)
+    port_day = np.full(n, -1, dtype=np.int64)
+    exp_sum = np.zeros(_N_PP + 1)
+    exp_cnt = np.zeros(_N_PP + 1)
+    base_rate90 = np.zeros(n)
+    comp_by_cust = np.argsort(cust, kind="stable")
+    cust_sorted = cust[comp_by_cust]
+    days_idx = np.arange(D)
+    chunk = 4096
+    win = np.arange(EFFECT_WINDOW_DAYS)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        rows = e - s
+        elig = days_idx[None, :] >= eligible_from[s:e, None]
+        contr = np.where(days_idx[None, :] <= contract_end[s:e, None], ATTRIBUTE_EFFECTS["contract_active"]["multiplier"], 1.0)
+        base = attr_h[s:e, None] * contr * elig
+        Mx = np.ones((rows, D))
+        a, b = np.searchsorted(cust_sorted, [s, e])
+        idx = comp_by_cust[a:b]
+        if idx.size:
+            r_ = cust[idx] - s
+            cols = day[idx][:, None] + win[None, :]
+            ok = cols < D
+            flat = (r_[:, None] * D + cols)[ok]
+            vals = np.broadcast_to(mult[idx][:, None], cols.shape)[ok]
+            np.maximum.at(Mx.reshape(-1), flat, vals)
+        H = np.cumsum(base * Mx, axis=1)
+        hit = H[:, -1] >= E[s:e]
+        first_day = (H >= E[s:e, None]).argmax(axis=1)
+        port_day[s:e] = np.where(hit, first_day, -1)
+        # expected rates (planted effect, ignoring overlapping complaints)
+        Hb = np.concatenate([np.zeros((rows, 1)), np.cumsum(base, axis=1)], axis=1)
+        if idx.size:
+            full = day[idx] + EFFECT_WINDOW_DAYS <= D
+            j = idx[full]
+            hb = Hb[cust[j] - s, day[j] + EFFECT_WINDOW_DAYS] - Hb[cust[j] - s, day[j]]
+            np.add.at(exp_sum, pp[j], 1 - np.exp(-mult[j] * hb))
+            np.add.at(exp_cnt, pp[j], 1)
+        n_el = np.maximum(elig.sum(axis=1), 1)
+        base_rate90[s:e] = 1 - np.exp(-EFFECT_WINDOW_DAYS * Hb[:, -1] / n_el)
+    report(30)
+
+    # port-out outcomes
+    po = np.flatnonzero(port_day >= 0)
+    st_r = rng.random(po.size)
+    reject_p = np.where(contract_end[po] >= port_day[po], 0.08, 0.02)
+    po_status = np.where(st_r < reject_p, "拒绝", np.where(st_r < reject_p + 0.15, "撤销", "成功"))
+    gone_day = np.full(n, D + 10**6, dtype=np.int64)
+    succ = po[po_status == "成功"]
+    gone_day[succ] = port_day[succ]
+    alive = day <= gone_day[cust]
+    # keep complaints that exist; re-index
+    keep_idx = np.flatnonzero(alive)
+    remap = np.full(m1, -1)
+    remap[keep_idx] = np.arange(keep_idx.size)
+    cust, day, pp, sec, orig = cust[keep_idx], day[keep_idx], pp[keep_idx], sec[keep_idx], orig[keep_idx]
+    orig = np.where(orig >= 0, remap[np.maximum(orig, 0)], -1)
+    m = keep_idx.size
+    is_rep = orig >= 0
+
+    # churn threat phrase: more likely if the customer files a port-out request within 90 days
+    pdc = port_day[cust]
+    leaving = (pdc >= day) & (pdc < day + EFFECT_WINDOW_DAYS)
+    threat = rng.random(m) < np.where(leaving, 0.22, 0.05)
+
+    # ---------------------------------------------------------------- channels and times
+    CW = np.tile(_CH_WEIGHTS, (m, 1))
+    reg_boost = np.isin(pp, [2, 3, 6, _EMERGING_IDX])
+    for ci in _REGULATOR_CH:
+        CW[:, ci] *= np.where(reg_boost, 2.0, 1.0)
+    channel = _choice_rows(rng, CW)
+    ch_names = np.array(CHANNELS)
+    rep_i = np.flatnonzero(is_rep)
+    for _ in range(20):
+        same = ch_names[channel[rep_i]] == ch_names[channel[orig[rep_i]]]
+        if not same.any():
+            break
+        redo = rep_i[same]
+        channel[redo] = _choice_rows(rng, CW[redo])
+    same = ch_names[channel[rep_i]] == ch_names[channel[orig[rep_i]]]
+    channel[rep_i[same]] = np.where(channel[orig[rep_i[same]]] == 0, 1, 0)
+
+    agent_hours = np.array([0.1, 0.05, 0.03, 0.03, 0.05, 0.1, 0.3, 0.8, 1.6, 2.2, 2.3, 2.0, 1.5, 1.7, 2.0, 2.0,
+                            1.9, 1.7, 1.5, 1.6, 1.5, 1.2, 0.7, 0.3])
+    online_hours = np.array([0.5, 0.3, 0.15, 0.1, 0.1, 0.15, 0.3, 0.7, 1.0, 1.2, 1.3, 1.3, 1.5, 1.2, 1.2, 1.2,
+                             1.2, 1.3, 1.5, 1.8, 2.0, 2.1, 1.8, 1.1])
+    hw = np.where(np.isin(channel, [0, 2, 5, 7])[:, None], agent_hours[None, :], online_hours[None, :])
+    hour = _choice_rows(rng, hw)
+    secs = hour * 3600 + rng.integers(0, 3600, m)
+    report(35)
+
+    # ---------------------------------------------------------------- texts
+    tm = _TextMaker(rnd)
+    city_names = [c[0] for c in CITIES]
+    plan_names = [p[0] for p in PLANS]
+    texts: list[str] = [""] * m
+    noise: dict[str, list[int]] = {k: [] for k in ("phone", "landline", "id_card", "bank_card", "email",
+                                                   "traditional", "fullwidth", "html", "emoji", "newline")}
+    c_city = city[cust]
+    # complaints occasionally name another city than the customer's home city
+    other_city = rng.random(m) < 0.07
+    c_city = np.where(other_city, rng.choice(len(CITIES), m, p=city_w), c_city)
+    step = max(1, m // 10)
+    day_list = day.tolist()
+    order_gen = np.concatenate([np.flatnonzero(~is_rep), np.flatnonzero(is_rep)])  # originals first
+    for k_, i in enumerate(order_gen.tolist()):
+        if k_ % step == 0:
+            report(35 + int(45 * k_ / max(m, 1)))
+        ch = int(channel[i])
+        if is_rep[i]:
+            texts[i] = _repeat_edit(rnd, texts[int(orig[i])], CHANNELS[ch])
+            continue
+        cu = int(cust[i])
+        ctx = {"city": city_names[c_city[i]], "plan": plan_names[plan[cu]], "years": int(years_int[cu]),
+               "date": d0 + timedelta(days=day_list[i])}
+        text = tm.compose(int(pp[i]), int(sec[i]), ch, ctx, bool(threat[i]))
+        text = _add_noise(rnd, text, i, ch, phone[cu], CITIES[c_city[i]][2], noise)
+        texts[i] = text
+    report(80)
+
+    # ---------------------------------------------------------------- complaint tables
+    in_main = channel < _CH_MAIN
+    acc_dt = [base_dt + timedelta(days=int(dd), seconds=int(ss)) for dd, ss in zip(day.tolist(), secs.tolist())]
+    # ids: per-day sequence with gaps (other ticket types share the counter)
+    ids = np.empty(m, dtype=object)
+    for file_main, prefix, width in ((True, "GD", 5), (False, "TS", 6)):
+        sel = np.flatnonzero(in_main == file_main)
+        sel = sel[np.lexsort((sel, secs[sel], day[sel]))]
+        gaps = rng.integers(1, 13 if file_main else 4, sel.size)
+        dsel = day[sel]
+        csum = np.cumsum(gaps)
+        starts = np.r_[0, np.flatnonzero(np.diff(dsel)) + 1]
+        offset = np.repeat(csum[starts] - gaps[starts], np.diff(np.r_[starts, sel.size]))
+        seq = csum - offset
+        w = max(width, len(str(int(seq.max()) if seq.size else 0)))
+        for j, sq in zip(sel.tolist(), seq.tolist()):
+            dd = acc_dt[j]
+            ids[j] = f"{prefix}{dd.year:04d}{dd.month:02d}{dd.day:02d}{sq:0{w}d}"
+
+    main_idx = np.flatnonzero(in_main)
+    main_idx = main_idx[np.lexsort((main_idx, secs[main_idx], day[main_idx]))]
+    wb_idx = np.flatnonzero(~in_main)
+    wb_idx = wb_idx[np.lexsort((wb_idx, secs[wb_idx], day[wb_idx]))]
+
+    # bad rows (main file only, never a duplicate pair member nor an emerging complaint)
+    in_pair = np.zeros(m, dtype=bool)
+    in_pair[rep_i] = True
+    in_pair[orig[rep_i]] = True
+    cand = main_idx[(~in_pair[main_idx]) & (pp[main_idx] != _EMERGING_IDX)]
+    perm = rng.permutation(cand)
+    n_main = main_idx.size
+    n_empty = max(1, int(round(n_main * 0.002)))
+    n_badtime = max(1, int(round(n_main * 0.001)))
+    n_notime = max(1, int(round(n_main * 0.005)))
+    bad_empty = np.sort(perm[:n_empty])
+    bad_time = np.sort(perm[n_empty:n_empty + n_badtime])
+    no_time = np.sort(perm[n_empty + n_badtime:n_empty + n_badtime + n_notime])
+    for i in bad_empty.tolist():
+        texts[i] = rnd.choice(["", "", " "])
+
+    # 受理时间 strings in mixed formats
+    fmt_r = rng.random(m)
+    acc_str = []
+    for i, dd in enumerate(acc_dt):
+        f = fmt_r[i]
+        if f < 0.84:
+            acc_str.append(_fmt_ts(dd))
+        elif f < 0.97:
+            acc_str.append(f"{dd.year}/{dd.month}/{dd.day} {dd.hour}:{dd.minute:02d}")
+        else:
+            acc_str.append(f"{dd.year}年{dd.month}月{dd.day}日")
+    bad_values = ["2025-13-45", "昨天下午", "2025-02-30 25:61:00", "0000-00-00 00:00:00", "#VALUE!", "待补录",
+                  "上周三"]
+    for i in bad_time.tolist():
+        acc_str[i] = rnd.choice(bad_values)
+    for i in no_time.tolist():
+        acc_str[i] = ""
+
+    # resolution
+    med_hours = np.array([30, 48, 20, 10, 12, 24, 8, 16, 24, 30, 60, 20], dtype=float)
+    delay_h = med_hours[pp] * rng.lognormal(0, 0.9, m) + 0.2
+    close_dt = [a + timedelta(seconds=int(h * 3600)) for a, h in zip(acc_dt, delay_h.tolist())]
+    stuck = rng.random(m) < 0.015
+    open_ = np.array([c > export_ts for c in close_dt]) | stuck
+    sat_levels = np.array(["非常满意", "满意", "一般", "不满意", "非常不满意"])
+    angry = np.isin(pp, [2, 3, 6, _EMERGING_IDX])
+    sat_w = np.where(angry[:, None], np.array([0.12, 0.30, 0.22, 0.22, 0.14])[None, :],
+                     np.array([0.25, 0.38, 0.18, 0.12, 0.07])[None, :])
+    sat = sat_levels[_choice_rows(rng, sat_w)]
+    sat_empty = rng.random(m) < 0.25
+    label_names = np.array(_PP_NAMES + [EMERGING["operator_label"]])
+    label_pp = np.where(rng.random(m) < 0.05, rng.integers(0, _N_PP, m), np.minimum(pp, _N_PP))
+    label = label_names[label_pp]
+    # regulator flag
+    flag_p = np.full(m, 0.008)
+    flag_p[pp == 2] = 0.04
+    flag_p[pp == _EMERGING_IDX] = 0.04
+    flag_p[pp == 3] = 0.03
+    flag_p[pp == 6] = 0.09
+    miit = (rng.random(m) < flag_p) | np.isin(channel, _REGULATOR_CH)
+
+    mi = main_idx.tolist()
+    df_main = pd.DataFrame({
+        "工单编号": [ids[i] for i in mi],
+        "手机号码": phone[cust[main_idx]],
+        "受理时间": [acc_str[i] for i in mi],
+        "受理渠道": ch_names[channel[main_idx]],
+        "地市": np.array(city_names)[c_city[main_idx]],
+        "投诉内容": [texts[i] for i in mi],
+        "是否工信部申诉": np.where(miit[main_idx], "是", "否"),
+        "办结时间": ["" if open_[i] else _fmt_ts(close_dt[i]) for i in mi],
+        "满意度": ["" if (open_[i] or sat_empty[i]) else sat[i] for i in mi],
+        "投诉类别": label[main_idx],
+        "工单状态": np.where(open_[main_idx], "处理中", "已办结"),
+    })
+    wi = wb_idx.tolist()
+    df_wb = pd.DataFrame({
+        "投诉编号": [ids[i] for i in wi],
+        "用户号码": phone[cust[wb_idx]],
+        "投诉时间": [f"{acc_dt[i].year}/{acc_dt[i].month:02d}/{acc_dt[i].day:02d} {acc_dt[i].strftime('%H:%M:%S')}"
+                 for i in wi],
+        "渠道": ch_names[channel[wb_idx]],
+        "区域": [city_names[c_city[i]] + ("市" if rnd.random() < 0.6 else "") for i in wi],
+        "问题描述": [texts[i] for i in wi],
+    })
+    report(88)
+
+    # ---------------------------------------------------------------- customers.csv
+    join_dates = [(d0 + timedelta(days=int(j))).isoformat() for j in join_day.tolist()]
+    ce_str = ["" if c < -10**5 else (d0 + timedelta(days=int(c))).isoformat() for c in contract_end.tolist()]
+    df_cust = pd.DataFrame({
+        "用户号码": phone,
+        "套餐": np.array(plan_names)[plan],
+        "入网时间": join_dates,
+        "地市": np.array(city_names)[city],
+        "ARPU": [f"{a:.2f}" for a in arpu.tolist()],
+        "合约到期": ce_str,
+    })
+
+    # ---------------------------------------------------------------- ports.csv
+    port_rows = []  # (app_dt, phone, direction, status, operator, done_dt|None, kind)
+    op_out = rng.choice(OPERATORS_OUT[0], po.size, p=OPERATORS_OUT[1])
+    app_hour = rng.integers(8, 22, po.size)
+    app_sec = app_hour * 3600 + rng.integers(0, 3600, po.size)
+    done_lag = rng.integers(3 * 3600, 3 * 86400, po.size)
+    for k_, c in enumerate(po.tolist()):
+        a = base_dt + timedelta(days=int(port_day[c]), seconds=int(app_sec[k_]))
+        st = str(po_status[k_])
+        done = a + timedelta(seconds=int(done_lag[k_])) if st == "成功" else None
+        port_rows.append([a, phone[c], "携出", st, str(op_out[k_]), done, "out"])
+    in_idx = np.flatnonzero(is_in)
+    op_in = rng.choice(OPERATORS_IN[0], in_idx.size, p=OPERATORS_IN[1])
+    in_lag = rng.integers(1 * 86400, 4 * 86400, in_idx.size)
+    in_sec = rng.integers(9 * 3600, 20 * 3600, in_idx.size)
+    for k_, c in enumerate(in_idx.tolist()):
+        done = base_dt + timedelta(days=int(join_day[c]), seconds=int(in_sec[k_]))
+        a = done - timedelta(seconds=int(in_lag[k_]))
+        port_rows.append([a, phone[c], "携入", "成功", str(op_in[k_]), done, "in"])
+    n_orphan = max(2, int(round(len(port_rows) * 0.005)))
+    orphan_nums = orphan_pool[:n_orphan].astype(str)
+    o_day = rng.integers(0, D, n_orphan)
+    o_sec = rng.integers(8 * 3600, 22 * 3600, n_orphan)
+    o_stat = rng.choice(["成功", "撤销", "拒绝"], n_orphan, p=[0.82, 0.15, 0.03])
+    o_dir = rng.choice(["携出", "携入"], n_orphan, p=[0.8, 0.2])
+    o_op = rng.choice(OPERATORS_OUT[0], n_orphan, p=OPERATORS_OUT[1])
+    for k_ in range(n_orphan):
+        a = base_dt + timedelta(days=int(o_day[k_]), seconds=int(o_sec[k_]))
+        st = str(o_stat[k_])
+        done = a + timedelta(hours=int(rng.integers(3, 72))) if st == "成功" else None
+        port_rows.append([a, orphan_nums[k_], str(o_dir[k_]), st, str(o_op[k_]), done, "orphan"])
+    port_rows.sort(key=lambda row: (row[0], row[1]))
+    # a few completion timestamps before the application (clock / entry errors)
+    succ_rows = [k_ for k_, row in enumerate(port_rows) if row[5] is not None]
+    n_swap = max(2, int(round(len(succ_rows) * 0.004)))
+    swap_rows = sorted(rng.choice(len(succ_rows), min(n_swap, len(succ_rows)), replace=False).tolist())
+    for k_ in swap_rows:
+        row = port_rows[succ_rows[k_]]
+        row[5] = row[0] - timedelta(hours=int(rng.integers(1, 48)))
+    port_ids = []
+    seq_day: dict[date, int] = {}
+    for row in port_rows:
+        dkey = row[0].date()
+        seq_day[dkey] = seq_day.get(dkey, 0) + int(rng.integers(1, 6))
+        port_ids.append(f"XZ{row[0]:%Y%m%d}{seq_day[dkey]:06d}")
+    df_ports = pd.DataFrame({
+        "携转单号": port_ids,
+        "手机号码": [r_[1] for r_ in port_rows],
+        "携转方向": [r_[2] for r_ in port_rows],
+        "申请时间": [_fmt_ts(r_[0]) for r_ in port_rows],
+        "完成时间": ["" if r_[5] is None else _fmt_ts(r_[5]) for r_ in port_rows],
+        "携转状态": [r_[3] for r_ in port_rows],
+        "对方运营商": [r_[4] for r_ in port_rows],
+    })
+
+    # ---------------------------------------------------------------- write files
+    paths = {
+        "complaints": out / "complaints.csv",
+        "complaints_weibo_gbk": out / "complaints_weibo_gbk.csv",
+        "customers": out / "customers.csv",
+        "ports": out / "ports.csv",
+        "ground_truth": out / "ground_truth.json",
+    }
+    df_main.to_csv(paths["complaints"], index=False, encoding="utf-8", lineterminator="\n")
+    df_wb.to_csv(paths["complaints_weibo_gbk"], index=False, encoding="gb18030", lineterminator="\r\n")
+    df_cust.to_csv(paths["customers"], index=False, encoding="utf-8", lineterminator="\n")
+    df_ports.to_csv(paths["ports"], index=False, encoding="utf-8", lineterminator="\n")
+    report(93)
+
+    # ---------------------------------------------------------------- ground truth
+    gt = _ground_truth(
+        d0=d0, D=D, n=n, cust=cust, day=day, pp=pp, sec=sec, ids=ids, orig=orig, rep_i=rep_i,
+        port_day=port_day, po=po, po_status=po_status, is_in=is_in, eligible_from=eligible_from,
+        exp_sum=exp_sum, exp_cnt=exp_cnt, base_rate90=base_rate90, em_first=em_first, noise=noise,
+        bad=(bad_empty, bad_time, no_time), port_rows=port_rows, port_ids=port_ids, swap_rows=swap_rows,
+        succ_rows=succ_rows, label_pp=label_pp, threat=threat, in_main=in_main,
+        params={"n_customers": n_customers, "seed": seed, "start": start, "end": end,
+                "complaints_per_customer": complaints_per_customer, "n_port_in_customers": int(n_in),
+                "complaint_count_dispersion": dispersion, "province": PROVINCE},
+    )
+    with open(paths["ground_truth"], "w", encoding="utf-8") as fh:
+        json.dump(gt, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
+    report(100)
+
+    return {
+        "out_dir": str(out),
+        "paths": {k: str(v) for k, v in paths.items()},
+        "rows": {"complaints": int(len(df_main)), "complaints_weibo_gbk": int(len(df_wb)),
+                 "customers": int(len(df_cust)), "ports": int(len(df_ports))},
+        "n_port_out_requests": int(po.size),
+        "n_duplicates": int(rep_i.size),
+        "n_emerging": int((pp == _EMERGING_IDX).sum()),
+        "seconds": round(time.perf_counter() - t_start, 2),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# noise and repeats
+# --------------------------------------------------------------------------------------------------
+
+
+def _add_noise(r: random.Random, text: str, i: int, ch: int, own: str, area: str, noise: dict) -> str:
+    name = CHANNELS[ch]
+    online = name in ("手机营业厅APP", "网上营业厅", "微博", "黑猫投诉")
+    agentish = name in ("10086热线", "营业厅") and text.startswith(tuple(AGENT_PREFIX + SHOP_PREFIX))
+    # personal data
+    k = r.random()
+    if k < 0.075:
+        num = own if r.random() < 0.55 else (r.choice(_MOBILE_PREFIXES + _OTHER_PREFIXES)
+                                             + f"{r.randint(0, 99999999):08d}")
+        num = _fmt_mobile(r, num)
+        if agentish:
+            piece = r.choice(["用户联系电话：{}", "回访号码{}", "用户留的联系号码{}"]).format(num)
+        else:
+            piece = r.choice(["联系电话{}", "我的电话{}，请回电", "回电请打{}", "有事打我电话：{}",
+                              "号码{}也是一样的情况", "我家人的号码{}也被扣了"]).format(num)
+        text = _insert(r, text, piece)
+        noise["phone"].append(i)
+    elif k < 0.10:
+        land = f"{area}-{r.randint(2, 8)}{r.randint(0, 9999999):07d}"
+        piece = r.choice(["家里座机{}", "联系座机：{}", "单位电话{}"]).format(land)
+        text = _insert(r, text, piece)
+        noise["landline"].append(i)
+    k = r.random()
+    if k < 0.01:
+        text = _insert(r, text, r.choice(["身份证号{}", "机主身份证{}", "本人身份证号码：{}"]).format(_id_card(r)))
+        noise["id_card"].append(i)
+    elif k < 0.02:
+        text = _insert(r, text, r.choice(["退款请打到我的银行卡{}", "银行卡号{}", "扣款银行卡{}"]).format(_bank_card(r)))
+        noise["bank_card"].append(i)
+    elif k < 0.03:
+        text = _insert(r, text, r.choice(["处理结果发我邮箱{}", "邮箱：{}", "详单发到{}"]).format(_email(r)))
+        noise["email"].append(i)
+    # character-level noise
+    if r.random() < 0.03:
+        trad = to_traditional(text)
+        if trad != text:
+            text = trad
+            noise["traditional"].append(i)
+    if r.random() < 0.02:
+        text = text.translate(_FULLWIDTH)
+        noise["fullwidth"].append(i)
+    if r.random() < (0.07 if name in ("网上营业厅", "手机营业厅APP") else 0.004):
+        text = _htmlify(r, text)
+        noise["html"].append(i)
+    if r.random() < (0.25 if name == "微博" else 0.03 if online else 0.003):
+        e = r.choice(EMOJI) * r.randint(1, 3)
+        text = text + e if r.random() < 0.6 else e + text
+        noise["emoji"].append(i)
+    if online and r.random() < 0.006 and "，" in text:
+        p = text.index("，")
+        text = text[:p + 1] + r.choice(["\n", "\r\n"]) + text[p + 1:]
+        noise["newline"].append(i)
+    return text
+
+
+def _insert(r: random.Random, text: str, piece: str) -> str:
+    """Insert a clause before the final punctuation, or at a comma."""
+    tail = ""
+    for suffix in WEIBO_SUFFIX:
+        if suffix and text.endswith(suffix):
+            text, tail = text[: -len(suffix)], suffix
+            break
+    if r.random() < 0.6 or "，" not in text:
+        end = len(text)
+        while end > 0 and text[end - 1] in "。！!~😡🙏😤💢👎😭🤬😓":
+            end -= 1
+        return text[:end] + "，" + piece + text[end:] + tail
+    p = text.index("，")
+    return text[:p + 1] + piece + "，" + text[p + 1:] + tail
+
+
+def _htmlify(r: random.Random, text: str) -> str:
+    k = r.random()
+    if k < 0.4:
+        return text.replace("，", "，<br>", 1).replace("。", "。<br/>", 1)
+    if k < 0.7:
+        return text.replace("，", "&nbsp;", 1) + r.choice(["<br>", "&nbsp;", "<br/><br/>"])
+    return "<p>" + text.replace("。", "。</p><p>", 1) + "</p>"
+
+
+def _repeat_edit(r: random.Random, text: str, channel: str) -> str:
+    """A near-identical re-submission: small punctuation edits and an urgency marker."""
+    out = text
+    edits = r.sample(range(5), r.randint(1, 2))
+    for e in edits:
+        if e == 0:
+            out = r.choice(["急！", "急急急！", "再次反映：", "第二次投诉，", "【重复投诉】"]) + out
+        elif e == 1:
+            out = out.replace("，", ",", 1)
+        elif e == 2:
+            out = out.rstrip("。！~") + r.choice(["！！", "，之前反映过一直没人处理！", "。急！", "？？"])
+        elif e == 3:
+            out = out.replace("。", "！", 1)
+        else:
+            out = out.replace("，", "。", 1) if "，" in out else out + "。"
+    if channel == "微博" and not out.startswith("@"):
+        out = "@中国移动 " + out
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# ground truth
+# --------------------------------------------------------------------------------------------------
+
+
+def _ground_truth(*, d0, D, n, cust, day, pp, sec, ids, orig, rep_i, port_day, po, po_status, is_in,
+                  eligible_from, exp_sum, exp_cnt, base_rate90, em_first, noise, bad, port_rows, port_ids,
+                  swap_rows, succ_rows, label_pp, threat, in_main, params) -> dict:
+    W = EFFECT_WINDOW_DAYS
+    m = len(cust)
+    # observed 90-day port-out request rate after each customer's first complaint of a pain point
+    observed = {}
+    for k in range(_N_PP + 1):
+        sel = np.flatnonzero(pp == k)
+        if sel.size == 0:
+            observed[k] = (None, 0)
+            continue
+        order = np.lexsort((day[sel], cust[sel]))
+        sel = sel[order]
+        firsts = sel[np.r_[True, cust[sel][1:] != cust[sel][:-1]]]
+        firsts = firsts[day[firsts] + W <= D]
+        if firsts.size == 0:
+            observed[k] = (None, 0)
+            continue
+        pdx = port_day[cust[firsts]]
+        hit = (pdx >= day[firsts]) & (pdx < day[firsts] + W)
+        observed[k] = (round(float(hit.mean()), 5), int(firsts.size))
+    # baseline: customers never complaining, per person-time over their eligible days
+    complained = np.zeros(n, dtype=bool)
+    complained[cust] = True
+    nc = np.flatnonzero(~complained & ~is_in)
+    ev = port_day[nc] >= 0
+    exp_days = np.where(ev, port_day[nc] + 1, D) - np.maximum(eligible_from[nc], 0)
+    rate_nc = ev.sum() / max(exp_days.sum(), 1)
+    obs_base = 1 - math.exp(-W * rate_nc)
+    # baseline: person-time with no complaint in the previous 90 days (all customers)
+    quiet_days, quiet_events = _quiet_person_time(n, D, cust, day, port_day, eligible_from, W)
+    obs_quiet = 1 - math.exp(-W * quiet_events / max(quiet_days, 1))
+
+    exp_base = float(np.mean(base_rate90[~is_in]))
+    hbar = -np.log1p(-base_rate90[~is_in]) / W
+
+    def pop_rate(mult: float) -> float:
+        return round(float(np.mean(1 - np.exp(-mult * W * hbar))), 5)
+    pain_points = []
+    for k, (key, name, mult, share) in enumerate(PAIN_POINTS):
+        pain_points.append({
+            "key": key, "name": name, "hazard_multiplier": mult, "complaint_share_weight": share,
+            "n_templates": len(TEMPLATES[key]), "n_short_templates": len(SHORT_TEMPLATES[key]),
+            "n_complaints": int((pp == k).sum()),
+            "expected_90d_port_out_rate": round(float(exp_sum[k] / exp_cnt[k]), 5) if exp_cnt[k] else None,
+            "expected_90d_port_out_rate_population": pop_rate(mult),
+            "observed_90d_port_out_rate": observed[k][0],
+            "observed_n_customers": observed[k][1],
+        })
+    ids_l = ids.tolist()
+    complaint_pp = {ids_l[i]: _ALL_KEYS[int(pp[i])] for i in range(m)}
+    secondary = {ids_l[i]: _ALL_KEYS[int(sec[i])] for i in np.flatnonzero(sec >= 0).tolist()}
+    em_sel = np.flatnonzero(pp == _EMERGING_IDX)
+    em_sel = em_sel[np.lexsort((em_sel, day[em_sel]))]
+    in_window = day >= em_first
+    port_kind = {"orphan": [], "swap": []}
+    for pid, row in zip(port_ids, port_rows):
+        if row[6] == "orphan":
+            port_kind["orphan"].append(pid)
+    swap_ids = sorted(port_ids[succ_rows[k]] for k in swap_rows)
+    status_counts = {s: int((po_status == s).sum()) for s in ("成功", "撤销", "拒绝")}
+    k_ = _EMERGING_IDX
+    return {
+        "description": "Planted truth of complaints.demo.generate.generate. Port-out event = a 携出 request "
+                       "(any 携转状态) in ports.csv; rates are 90-day probabilities.",
+        "pain_points": pain_points,
+        "emerging": {
+            "key": EMERGING["key"], "name": EMERGING["name"],
+            "operator_label": EMERGING["operator_label"],
+            "first_date": (d0 + timedelta(days=int(em_first))).isoformat(),
+            "first_observed_date": (d0 + timedelta(days=int(day[em_sel[0]]))).isoformat() if em_sel.size else None,
+            "hazard_multiplier": EMERGING["hazard_multiplier"],
+            "n_templates": len(EMERGING_TEMPLATES),
+            "share_of_complaints_in_window": round(float((pp[in_window] == k_).mean()), 5) if in_window.any() else 0.0,
+            "expected_90d_port_out_rate": (round(float(exp_sum[k_] / exp_cnt[k_]), 5) if exp_cnt[k_]
+                                           else pop_rate(EMERGING["hazard_multiplier"])),
+            "expected_90d_port_out_rate_population": pop_rate(EMERGING["hazard_multiplier"]),
+            "complaint_ids": [ids_l[i] for i in em_sel.tolist()],
+        },
+        "baseline": {
+            "monthly_hazard": BASE_MONTHLY_HAZARD,
+            "daily_hazard": BASE_MONTHLY_HAZARD / 30.0,
+            "expected_90d_port_out_rate": round(exp_base, 5),
+            "observed_90d_rate_never_complained": round(obs_base, 5),
+            "observed_90d_rate_no_complaint_in_prior_90d": round(obs_quiet, 5),
+            "note": "expected = mean over existing customers of 1-exp(-90 * their mean daily attribute hazard); "
+                    "'never complained' is biased upwards (leavers stop complaining), the person-time "
+                    "'no complaint in prior 90 days' estimate is not",
+        },
+        "effect_model": {
+            "hazard": "h(c,d) = daily_hazard * attribute multipliers(c) * contract(c,d) * "
+                      "max(pain point multipliers of complaints of c on days d-89..d, else 1)",
+            "window_days": W,
+            "combination": "max",
+            "pain_point_used": "primary (the complaint_pain_points label); secondary mentions have no effect",
+            "repeats_count": True,
+            "expected_rate_note": "expected_90d_port_out_rate = mean over complaints with 90 days of follow-up of "
+                                  "1-exp(-multiplier * that customer's base hazard summed over the window), "
+                                  "ignoring other complaints (for the emerging topic, which has no 90-day follow-up, the population "
+                                  "value); *_population = mean over existing customers of 1-exp(-multiplier * 90 * "
+                                  "their mean daily base hazard); observed_* uses the customer's first complaint of "
+                                  "that pain point and any 携出 request in the 90 days from that day",
+            "churn_threat_text": {"p_if_port_request_within_90d": 0.22, "p_otherwise": 0.05,
+                                  "n_complaints": int(threat.sum()),
+                                  "phrases": CHURN_THREATS + AGENT_THREATS},
+        },
+        "attribute_effects": ATTRIBUTE_EFFECTS,
+        "port_outs": {
+            "n_customers": int(n), "n_requests": int(po.size), "status_counts": status_counts,
+            "rate_requests": round(po.size / n, 5),
+            "orphan_port_ids": port_kind["orphan"],
+            "completion_before_application_port_ids": swap_ids,
+            "n_port_in_customers": int(is_in.sum()),
+        },
+        "complaint_pain_points": complaint_pp,
+        "secondary_pain_points": secondary,
+        "duplicates": [[ids_l[int(i)], ids_l[int(orig[i])]] for i in rep_i.tolist()],
+        "duplicates_note": "[repeat_complaint_id, original_complaint_id]; same customer, other channel, 1-20 days later",
+        "operator_label_noise_ids": [ids_l[i] for i in np.flatnonzero(
+            in_main & (label_pp != np.minimum(pp, _N_PP))).tolist()],
+        "bad_rows": {
+            "empty_text": [ids_l[i] for i in bad[0].tolist()],
+            "unparseable_time": [ids_l[i] for i in bad[1].tolist()],
+            "empty_time": [ids_l[i] for i in bad[2].tolist()],
+        },
+        "noise": {k: [ids_l[i] for i in sorted(v)] for k, v in noise.items()},
+        "counts": {"complaints_total": int(m), "complaints_main": int(in_main.sum()),
+                   "complaints_weibo_gbk": int((~in_main).sum()), "duplicates": int(rep_i.size)},
+        "params": params,
+    }
+
+
+def _quiet_person_time(n, D, cust, day, port_day, eligible_from, W):
+    """Person-days (and port-out requests) of customers with no complaint in the previous W days."""
+    cover = np.zeros(n, dtype=np.int64)
+    events = 0
+    order = np.lexsort((day, cust))
+    cs, ds = cust[order], day[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(cs)) + 1] if cs.size else np.array([], dtype=int)
+    ends = np.r_[starts[1:], cs.size] if cs.size else np.array([], dtype=int)
+    end_day = np.where(port_day >= 0, port_day + 1, D)  # exclusive
+    first_day = np.maximum(eligible_from, 0)
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        c = int(cs[a])
+        lo, hi = int(first_day[c]), int(end_day[c])
+        if hi <= lo:
+            continue
+        covered = 0
+        cur_s = cur_e = None
+        for dd in ds[a:b].tolist():
+            s_, e_ = max(dd, lo), min(dd + W, hi)
+            if e_ <= s_:
+                continue
+            if cur_e is not None and s_ <= cur_e:
+                cur_e = max(cur_e, e_)
+            else:
+                if cur_e is not None:
+                    covered += cur_e - cur_s
+                cur_s, cur_e = s_, e_
+        if cur_e is not None:
+            covered += cur_e - cur_s
+        cover[c] = covered
+    lo_all = np.maximum(eligible_from, 0)
+    exposure = np.maximum(end_day - lo_all, 0) - cover
+    pdays = port_day
+    has = pdays >= lo_all
+    # an event counts as "quiet" if no complaint of that customer in [port_day-W+1, port_day]
+    last_before = np.full(n, -10**9)
+    if cust.size:
+        o2 = np.lexsort((day, cust))
+        c2, d2 = cust[o2], day[o2]
+        for c, dd in zip(c2.tolist(), d2.tolist()):
+            if port_day[c] >= 0 and dd <= port_day[c]:
+                last_before[c] = dd
+    quiet_ev = has & (port_day >= 0) & ((port_day - last_before) >= W)
+    events = int(quiet_ev.sum())
+    return int(exposure.sum()), events
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Write the synthetic complaint data set.")
+    ap.add_argument("out_dir")
+    ap.add_argument("--customers", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--start", default="2025-06-01")
+    ap.add_argument("--end", default="2026-10-31")
+    args = ap.parse_args()
+    print(json.dumps(generate(args.out_dir, args.customers, args.seed, args.start, args.end), ensure_ascii=False,
+                     indent=1))
