@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints.demo.generate import _TRAD_MAP, generate, to_traditional
+from complaints.demo.generate import generate
+from complaints.demo.noise import _TRAD_MAP, to_traditional
 from complaints.demo.vocabulary import CITIES, EMERGING, EMERGING_TEMPLATES, TEMPLATES
 
 N = 3000

@@ -42,25 +42,17 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .noise import _add_noise, _repeat_edit
 from .vocabulary import (AGENT_CLOSERS, AGENT_DEMAND, AGENT_ESCALATE, AGENT_PREFIX, AGENT_THREATS, ATTRIBUTE_EFFECTS,
                          BASE_MONTHLY_HAZARD, CHANNELS, CHURN_THREATS, CITIES, CLOSERS, DEMANDS, EFFECT_WINDOW_DAYS,
-                         EMERGING, EMERGING_TEMPLATES, EMOJI, ESCALATIONS, FEELINGS, FRAGMENTS, HISTORY, LEX,
+                         EMERGING, EMERGING_TEMPLATES, ESCALATIONS, FEELINGS, FRAGMENTS, HISTORY, LEX,
                          NET_ANGER, OPENERS, OPENERS_LOYAL, OPERATORS_IN, OPERATORS_OUT, PAIN_POINTS, PLANS, PROVINCE,
                          REGULATOR_PREFIX, SHOP_PREFIX, SHORT_TEMPLATES, TEMPLATES, WEIBO_PREFIX, WEIBO_SUFFIX,
                          _ALL_KEYS, _CH_MAIN, _CH_WEIGHTS, _EMERGING_IDX, _MOBILE_PREFIXES, _MULT, _N_PP,
-                         _OTHER_PREFIXES, _PADS, _PP_NAMES, _REGULATOR_CH, _TRAD_PAIRS)
+                         _PADS, _PP_NAMES, _REGULATOR_CH)
 
 __all__ = ["generate"]
 
-_TRAD_MAP = {ord(p[0]): p[1] for p in _TRAD_PAIRS.split() if p[0] != p[1]}
-
-
-def to_traditional(text: str) -> str:
-    """Crude simplified -> traditional conversion with the built-in character map."""
-    return text.translate(_TRAD_MAP)
-
-
-_FULLWIDTH = {i: i + 0xFEE0 for i in list(range(0x30, 0x3A)) + list(range(0x41, 0x5B)) + list(range(0x61, 0x7B))}
 _FORMATTER = string.Formatter()
 
 
@@ -277,55 +269,6 @@ class _TextMaker:
         if ch == "微博":
             text = r.choice(WEIBO_PREFIX) + text + r.choice(WEIBO_SUFFIX)
         return text
-
-
-# PII ---------------------------------------------------------------------------------------------
-
-_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-_ID_CHECK = "10X98765432"
-_ID_REGIONS = ["330102", "330106", "330108", "330110", "330203", "330212", "330302", "330402", "330502",
-               "330602", "330702", "330782", "330802", "330902", "331002", "331102"]
-
-
-def _id_card(r: random.Random) -> str:
-    y = r.randint(1955, 2005)
-    body = f"{r.choice(_ID_REGIONS)}{y}{r.randint(1, 12):02d}{r.randint(1, 28):02d}{r.randint(0, 999):03d}"
-    s = sum(int(ch) * w for ch, w in zip(body, _ID_WEIGHTS))
-    return body + _ID_CHECK[s % 11]
-
-
-def _bank_card(r: random.Random) -> str:
-    prefix = r.choice(["622202", "622848", "621700", "622588", "622609", "621226", "623668", "621483"])
-    length = r.choice([16, 19, 19])
-    digits = prefix + "".join(r.choice("0123456789") for _ in range(length - len(prefix) - 1))
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return digits + str((10 - total % 10) % 10)
-
-
-def _email(r: random.Random) -> str:
-    if r.random() < 0.35:
-        return f"{r.randint(10000000, 2999999999)}@qq.com"
-    name = r.choice(["zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu", "sun"])
-    name += r.choice(["", "_", "."]) + r.choice(["wei", "fang", "jun", "min", "jing", "lei", "yan", "hz", "nb"])
-    return f"{name}{r.randint(1, 2005)}@" + r.choice(["163.com", "126.com", "qq.com", "sina.com", "139.com", "outlook.com"])
-
-
-def _fmt_mobile(r: random.Random, number: str) -> str:
-    k = r.random()
-    if k < 0.86:
-        return number
-    if k < 0.91:
-        return f"{number[:3]}-{number[3:7]}-{number[7:]}"
-    if k < 0.96:
-        return f"{number[:3]} {number[3:7]} {number[7:]}"
-    return "+86" + number
 
 
 # --------------------------------------------------------------------------------------------------
@@ -862,111 +805,6 @@ def generate(out_dir: str | Path, n_customers: int = 20000, seed: int = 7,
         "n_emerging": int((pp == _EMERGING_IDX).sum()),
         "seconds": round(time.perf_counter() - t_start, 2),
     }
-
-
-# --------------------------------------------------------------------------------------------------
-# noise and repeats
-# --------------------------------------------------------------------------------------------------
-
-
-def _add_noise(r: random.Random, text: str, i: int, ch: int, own: str, area: str, noise: dict) -> str:
-    name = CHANNELS[ch]
-    online = name in ("手机营业厅APP", "网上营业厅", "微博", "黑猫投诉")
-    agentish = name in ("10086热线", "营业厅") and text.startswith(tuple(AGENT_PREFIX + SHOP_PREFIX))
-    # personal data
-    k = r.random()
-    if k < 0.075:
-        num = own if r.random() < 0.55 else (r.choice(_MOBILE_PREFIXES + _OTHER_PREFIXES)
-                                             + f"{r.randint(0, 99999999):08d}")
-        num = _fmt_mobile(r, num)
-        if agentish:
-            piece = r.choice(["用户联系电话：{}", "回访号码{}", "用户留的联系号码{}"]).format(num)
-        else:
-            piece = r.choice(["联系电话{}", "我的电话{}，请回电", "回电请打{}", "有事打我电话：{}",
-                              "号码{}也是一样的情况", "我家人的号码{}也被扣了"]).format(num)
-        text = _insert(r, text, piece)
-        noise["phone"].append(i)
-    elif k < 0.10:
-        land = f"{area}-{r.randint(2, 8)}{r.randint(0, 9999999):07d}"
-        piece = r.choice(["家里座机{}", "联系座机：{}", "单位电话{}"]).format(land)
-        text = _insert(r, text, piece)
-        noise["landline"].append(i)
-    k = r.random()
-    if k < 0.01:
-        text = _insert(r, text, r.choice(["身份证号{}", "机主身份证{}", "本人身份证号码：{}"]).format(_id_card(r)))
-        noise["id_card"].append(i)
-    elif k < 0.02:
-        text = _insert(r, text, r.choice(["退款请打到我的银行卡{}", "银行卡号{}", "扣款银行卡{}"]).format(_bank_card(r)))
-        noise["bank_card"].append(i)
-    elif k < 0.03:
-        text = _insert(r, text, r.choice(["处理结果发我邮箱{}", "邮箱：{}", "详单发到{}"]).format(_email(r)))
-        noise["email"].append(i)
-    # character-level noise
-    if r.random() < 0.03:
-        trad = to_traditional(text)
-        if trad != text:
-            text = trad
-            noise["traditional"].append(i)
-    if r.random() < 0.02:
-        text = text.translate(_FULLWIDTH)
-        noise["fullwidth"].append(i)
-    if r.random() < (0.07 if name in ("网上营业厅", "手机营业厅APP") else 0.004):
-        text = _htmlify(r, text)
-        noise["html"].append(i)
-    if r.random() < (0.25 if name == "微博" else 0.03 if online else 0.003):
-        e = r.choice(EMOJI) * r.randint(1, 3)
-        text = text + e if r.random() < 0.6 else e + text
-        noise["emoji"].append(i)
-    if online and r.random() < 0.006 and "，" in text:
-        p = text.index("，")
-        text = text[:p + 1] + r.choice(["\n", "\r\n"]) + text[p + 1:]
-        noise["newline"].append(i)
-    return text
-
-
-def _insert(r: random.Random, text: str, piece: str) -> str:
-    """Insert a clause before the final punctuation, or at a comma."""
-    tail = ""
-    for suffix in WEIBO_SUFFIX:
-        if suffix and text.endswith(suffix):
-            text, tail = text[: -len(suffix)], suffix
-            break
-    if r.random() < 0.6 or "，" not in text:
-        end = len(text)
-        while end > 0 and text[end - 1] in "。！!~😡🙏😤💢👎😭🤬😓":
-            end -= 1
-        return text[:end] + "，" + piece + text[end:] + tail
-    p = text.index("，")
-    return text[:p + 1] + piece + "，" + text[p + 1:] + tail
-
-
-def _htmlify(r: random.Random, text: str) -> str:
-    k = r.random()
-    if k < 0.4:
-        return text.replace("，", "，<br>", 1).replace("。", "。<br/>", 1)
-    if k < 0.7:
-        return text.replace("，", "&nbsp;", 1) + r.choice(["<br>", "&nbsp;", "<br/><br/>"])
-    return "<p>" + text.replace("。", "。</p><p>", 1) + "</p>"
-
-
-def _repeat_edit(r: random.Random, text: str, channel: str) -> str:
-    """A near-identical re-submission: small punctuation edits and an urgency marker."""
-    out = text
-    edits = r.sample(range(5), r.randint(1, 2))
-    for e in edits:
-        if e == 0:
-            out = r.choice(["急！", "急急急！", "再次反映：", "第二次投诉，", "【重复投诉】"]) + out
-        elif e == 1:
-            out = out.replace("，", ",", 1)
-        elif e == 2:
-            out = out.rstrip("。！~") + r.choice(["！！", "，之前反映过一直没人处理！", "。急！", "？？"])
-        elif e == 3:
-            out = out.replace("。", "！", 1)
-        else:
-            out = out.replace("，", "。", 1) if "，" in out else out + "。"
-    if channel == "微博" and not out.startswith("@"):
-        out = "@中国移动 " + out
-    return out
 
 
 # --------------------------------------------------------------------------------------------------
