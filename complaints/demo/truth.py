@@ -17,36 +17,15 @@ from .vocabulary import (AGENT_THREATS, ATTRIBUTE_EFFECTS, BASE_MONTHLY_HAZARD, 
                          EMERGING, EMERGING_TEMPLATES, PAIN_POINTS, SHORT_TEMPLATES, TEMPLATES, _ALL_KEYS,
                          _EMERGING_IDX, _N_PP)
 
+
 def _ground_truth(*, d0, D, n, cust, day, pp, sec, ids, orig, rep_i, port_day, po, po_status, is_in,
                   eligible_from, exp_sum, exp_cnt, base_rate90, em_first, noise, bad, port_rows, port_ids,
                   swap_rows, succ_rows, label_pp, threat, in_main, params) -> dict:
+    """The planted truth as the dict written to ground_truth.json."""
     W = EFFECT_WINDOW_DAYS
     m = len(cust)
-    # observed 90-day port-out request rate after each customer's first complaint of a pain point
-    observed = {}
-    for k in range(_N_PP + 1):
-        sel = np.flatnonzero(pp == k)
-        if sel.size == 0:
-            observed[k] = (None, 0)
-            continue
-        order = np.lexsort((day[sel], cust[sel]))
-        sel = sel[order]
-        firsts = sel[np.r_[True, cust[sel][1:] != cust[sel][:-1]]]
-        firsts = firsts[day[firsts] + W <= D]
-        if firsts.size == 0:
-            observed[k] = (None, 0)
-            continue
-        pdx = port_day[cust[firsts]]
-        hit = (pdx >= day[firsts]) & (pdx < day[firsts] + W)
-        observed[k] = (round(float(hit.mean()), 5), int(firsts.size))
-    # baseline: customers never complaining, per person-time over their eligible days
-    complained = np.zeros(n, dtype=bool)
-    complained[cust] = True
-    nc = np.flatnonzero(~complained & ~is_in)
-    ev = port_day[nc] >= 0
-    exp_days = np.where(ev, port_day[nc] + 1, D) - np.maximum(eligible_from[nc], 0)
-    rate_nc = ev.sum() / max(exp_days.sum(), 1)
-    obs_base = 1 - math.exp(-W * rate_nc)
+    observed = _observed_rates(D, cust, day, pp, port_day, W)
+    obs_base = _never_complained_rate(n, D, cust, is_in, port_day, eligible_from, W)
     # baseline: person-time with no complaint in the previous 90 days (all customers)
     quiet_days, quiet_events = _quiet_person_time(n, D, cust, day, port_day, eligible_from, W)
     obs_quiet = 1 - math.exp(-W * quiet_events / max(quiet_days, 1))
@@ -148,6 +127,39 @@ def _ground_truth(*, d0, D, n, cust, day, pp, sec, ids, orig, rep_i, port_day, p
                    "complaints_weibo_gbk": int((~in_main).sum()), "duplicates": int(rep_i.size)},
         "params": params,
     }
+
+
+def _observed_rates(D, cust, day, pp, port_day, W) -> dict:
+    """Per pain point: (observed W-day port-out request rate after each customer's first complaint of it,
+    number of such customers); (None, 0) without complaints with W days of follow-up."""
+    observed = {}
+    for k in range(_N_PP + 1):
+        sel = np.flatnonzero(pp == k)
+        if sel.size == 0:
+            observed[k] = (None, 0)
+            continue
+        order = np.lexsort((day[sel], cust[sel]))
+        sel = sel[order]
+        firsts = sel[np.r_[True, cust[sel][1:] != cust[sel][:-1]]]
+        firsts = firsts[day[firsts] + W <= D]
+        if firsts.size == 0:
+            observed[k] = (None, 0)
+            continue
+        pdx = port_day[cust[firsts]]
+        hit = (pdx >= day[firsts]) & (pdx < day[firsts] + W)
+        observed[k] = (round(float(hit.mean()), 5), int(firsts.size))
+    return observed
+
+
+def _never_complained_rate(n, D, cust, is_in, port_day, eligible_from, W) -> float:
+    """Baseline: W-day port-out rate of customers never complaining, per person-time over their eligible days."""
+    complained = np.zeros(n, dtype=bool)
+    complained[cust] = True
+    nc = np.flatnonzero(~complained & ~is_in)
+    ev = port_day[nc] >= 0
+    exp_days = np.where(ev, port_day[nc] + 1, D) - np.maximum(eligible_from[nc], 0)
+    rate_nc = ev.sum() / max(exp_days.sum(), 1)
+    return 1 - math.exp(-W * rate_nc)
 
 
 def _quiet_person_time(n, D, cust, day, port_day, eligible_from, W):
