@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints.demo import generate as demo_data
+from complaints.demo.generate import generate
+from complaints.demo.noise import _TRAD_MAP, to_traditional
+from complaints.demo.vocabulary import CITIES, EMERGING, EMERGING_TEMPLATES, TEMPLATES
 
 N = 3000
 SEED = 3  # at n=3000 the porting signal holds for every seed tried; strong-vs-weak is noisier
@@ -47,7 +49,7 @@ def _read(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
 def data(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     seen = []
-    summary = demo_data.generate(out, n_customers=N, seed=SEED, progress=seen.append)
+    summary = generate(out, n_customers=N, seed=SEED, progress=seen.append)
     main = _read(out / "complaints.csv")
     weibo = _read(out / "complaints_weibo_gbk.csv", encoding="gb18030")
     customers = _read(out / "customers.csv")
@@ -72,11 +74,11 @@ def all_complaints(data):
 
 
 def test_deterministic(tmp_path, data):
-    demo_data.generate(tmp_path / "a", n_customers=N, seed=SEED)
+    generate(tmp_path / "a", n_customers=N, seed=SEED)
     names = ["complaints.csv", "complaints_weibo_gbk.csv", "customers.csv", "ports.csv", "ground_truth.json"]
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (data["out"] / name).read_bytes(), name
-    demo_data.generate(tmp_path / "b", n_customers=N, seed=SEED + 1)
+    generate(tmp_path / "b", n_customers=N, seed=SEED + 1)
     assert (tmp_path / "b" / "complaints.csv").read_bytes() != (data["out"] / "complaints.csv").read_bytes()
 
 
@@ -118,7 +120,7 @@ def test_ids_and_phone_numbers(data, all_complaints):
     assert customers["用户号码"].is_unique
     assert customers["用户号码"].str.fullmatch(r"1[3-9]\d{9}").all()
     assert set(all_complaints["phone"]) <= set(customers["用户号码"])
-    assert set(main["地市"]) <= {c[0] for c in demo_data.CITIES}
+    assert set(main["地市"]) <= {c[0] for c in CITIES}
     assert 8 <= main["地市"].nunique() <= 12
 
 
@@ -152,7 +154,7 @@ def test_complaint_fields(data):
     assert (pd.to_datetime(full["办结时间"])[ok] > acc[ok]).all()
     # operator labels follow the truth up to ~5% noise
     truth = main["工单编号"].map(data["gt"]["complaint_pain_points"])
-    names = dict(EXPECTED_PAIN_POINTS, emerging=demo_data.EMERGING["operator_label"])
+    names = dict(EXPECTED_PAIN_POINTS, emerging=EMERGING["operator_label"])
     agree = (main["投诉类别"] == truth.map(names)).mean()
     assert 0.92 < agree < 0.98
 
@@ -161,8 +163,8 @@ def test_pain_points_templates_and_variety(data, all_complaints):
     gt = data["gt"]
     assert {p["key"]: p["name"] for p in gt["pain_points"]} == EXPECTED_PAIN_POINTS
     for key in EXPECTED_PAIN_POINTS:
-        assert len(demo_data.TEMPLATES[key]) >= 6, key
-    assert len(demo_data.EMERGING_TEMPLATES) >= 6
+        assert len(TEMPLATES[key]) >= 6, key
+    assert len(EMERGING_TEMPLATES) >= 6
     texts = all_complaints["text"]
     assert texts.nunique() / len(texts) >= 0.5
     assert set(gt["complaint_pain_points"]) == set(all_complaints["id"])
@@ -188,7 +190,7 @@ def test_realism_noise(data, all_complaints):
     assert texts.str.contains("10086").any()
     noise = data["gt"]["noise"]
     by_id = all_complaints.set_index("id")["text"]
-    trad_chars = set(demo_data.to_traditional("".join(chr(c) for c in demo_data._TRAD_MAP)))
+    trad_chars = set(to_traditional("".join(chr(c) for c in _TRAD_MAP)))
     for cid in noise["traditional"]:
         if by_id[cid].strip():
             assert set(by_id[cid]) & trad_chars, by_id[cid]

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from cli import app
 from complaints.config import resolve_library
-from complaints.demo.generate import EMERGING_TEMPLATES, generate
+from complaints.demo.generate import generate
+from complaints.demo.vocabulary import EMERGING_TEMPLATES
 from complaints.ingest.pipeline import ingest_file
 from complaints.topics.fit import FitError, fit_library, fit_lock
 from complaints.topics.update import update_library
