@@ -117,7 +117,7 @@ def describe_features(lexicons: str | None = None, label_horizon: int | None = 3
     """The data dictionary as Markdown (features.md is this text)."""
     lines = ["# Churn features: data dictionary", "",
              "Written by `complaints features` (one row per customer per `--as-of` date). Generated from",
-             "`complaints/features.py` (`complaints features --describe`); do not edit by hand.", "",
+             "`complaints/churn/features.py` (`complaints features --describe`); do not edit by hand.", "",
              "**Point in time.** A row for as-of date D uses only data dated before D (00:00): complaints",
              "received, port requests made, resolutions and completions recorded before D. Customers who had",
              "not joined by D, or had completed a port-out before D, have no row for D.", "",
