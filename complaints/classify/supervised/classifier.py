@@ -40,10 +40,10 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ..artifacts import check_lexicons, read_json_spec
-from ..errors import ComplaintsError
-from ..text.normalize import normalize_text
-from ..text.segment import Segmenter
+from ...artifacts import check_lexicons, read_json_spec
+from ...errors import ComplaintsError
+from ...text.normalize import normalize_text
+from ...text.segment import Segmenter
 
 VERSION = 1
 FORMAT = 1
@@ -118,7 +118,7 @@ def _build_vocab(docs: list[list[str]], min_df: int) -> tuple[dict[str, int], np
 def tfidf(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear tf * idf, rows L2-normalised (all-zero rows stay zero); scipy only. `docs` hold
     their n-grams already, so this is the lexical embedder's computation on unigrams."""
-    from ..embed.lexical import tfidf_rows
+    from ...embed.lexical import tfidf_rows
 
     return tfidf_rows(docs, vocab, idf)
 
@@ -307,7 +307,7 @@ class ComplaintClassifier:
 
     def _embedder_model(self):
         if self._embedder is None:
-            from ..embed.e5 import E5Embedder
+            from ...embed.e5 import E5Embedder
 
             self._embedder = E5Embedder()
         return self._embedder
