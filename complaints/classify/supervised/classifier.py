@@ -41,47 +41,22 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...artifacts import check_lexicons, read_json_spec
-from ...errors import ComplaintsError
 from ...text.normalize import normalize_text
 from ...text.segment import Segmenter
-
-VERSION = 1
-FORMAT = 1
-KIND = "complaint-classifier"
-SPEC_FILE = "classifier.json"
-VOCAB_FILE = "vocabulary.json"
-ARRAYS_FILE = "classifier.npz"
-CALIBRATIONS = ("stacked", "sigmoid", "isotonic")
-EMBEDDINGS = (None, "e5")
-
-
-class ClassifierError(ComplaintsError):
-    """The classifier cannot be trained, loaded or used as asked; the message says why."""
-
-
-class NotFittedError(ClassifierError):
-    """``fit`` (or ``load``) first."""
-
-
-# --- small helpers -----------------------------------------------------------------------------
-def _missing(x: Any) -> bool:
-    """None, NaN, pandas NA/NaT, or a blank string."""
-    if x is None:
-        return True
-    if isinstance(x, float):
-        return x != x
-    if isinstance(x, str):
-        return not x.strip()
-    if type(x).__name__ in ("NAType", "NaTType"):
-        return True
-    try:
-        return bool(x != x)  # numpy floating NaN
-    except (TypeError, ValueError):
-        return False
-
-
-def _as_text(x: Any) -> str:
-    return "" if _missing(x) else str(x)
+from .common import (
+    ARRAYS_FILE,
+    FORMAT,
+    KIND,
+    SPEC_FILE,
+    VERSION,
+    VOCAB_FILE,
+    ClassifierError,
+    NotFittedError,
+    as_label,
+    as_text,
+    check_params,
+    missing,
+)
 
 
 def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
@@ -262,29 +237,7 @@ class ComplaintClassifier:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     def _check_params(self) -> None:
-        if self.word_ngrams is None and self.char_ngrams is None and self.embeddings is None:
-            raise ClassifierError("no features: word_ngrams, char_ngrams and embeddings are all off")
-        for name in ("word_ngrams", "char_ngrams"):
-            rng = getattr(self, name)
-            if rng is not None and (len(rng) != 2 or not 1 <= int(rng[0]) <= int(rng[1])):
-                raise ClassifierError(f"{name} must be (min_n, max_n) with 1 <= min_n <= max_n, got {rng!r}")
-        if self.calibration not in CALIBRATIONS:
-            raise ClassifierError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
-        if self.embeddings not in EMBEDDINGS:
-            raise ClassifierError(f"embeddings must be one of {EMBEDDINGS}, got {self.embeddings!r}")
-        if not self.C > 0:
-            raise ClassifierError(f"C must be positive, got {self.C!r}")
-        if not 0.0 <= float(self.nb_mix) <= 1.0:
-            raise ClassifierError(f"nb_mix must be within [0, 1], got {self.nb_mix!r}")
-        if self.class_weight not in (None, "balanced"):
-            raise ClassifierError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
-        if not self.meta_C > 0 or not self.embedding_C > 0:
-            raise ClassifierError(f"meta_C and embedding_C must be positive, got {self.meta_C!r} and "
-                                  f"{self.embedding_C!r}")
-        if int(self.knn) < 1:
-            raise ClassifierError(f"knn must be at least 1, got {self.knn!r}")
-        if int(self.cv) < 2:
-            raise ClassifierError(f"cv must be at least 2, got {self.cv!r}")
+        check_params(self.get_params())
 
     @property
     def _min_dfs(self) -> tuple[int, int]:
@@ -324,7 +277,7 @@ class ComplaintClassifier:
         """normalize_text (idempotent for library texts) and the length cap."""
         out = []
         for x in texts:
-            t = normalize_text(_as_text(x))
+            t = normalize_text(as_text(x))
             out.append(t[: self.max_chars] if self.max_chars and len(t) > self.max_chars else t)
         return out
 
@@ -391,18 +344,18 @@ class ComplaintClassifier:
         texts, labels = list(texts), list(labels)
         if len(texts) != len(labels):
             raise ClassifierError(f"{len(texts)} texts but {len(labels)} labels: they must pair up")
-        keep = [i for i, lab in enumerate(labels) if not _missing(lab)]
+        keep = [i for i, lab in enumerate(labels) if not missing(lab)]
         self.n_dropped_labels_ = len(labels) - len(keep)
         if self.n_dropped_labels_:
             warnings.warn(f"dropped {self.n_dropped_labels_} of {len(labels)} rows whose label is missing "
                           "(NaN, None or blank)", stacklevel=3)
         for i in keep:
-            if _missing(texts[i]) or not normalize_text(str(texts[i])):
+            if missing(texts[i]) or not normalize_text(str(texts[i])):
                 raise ClassifierError(
                     f"row {i} (0-based) has an empty text (None, NaN or nothing left after normalising) "
                     f"but the label {labels[i]!r}: fill it in or drop the row before training")
         texts = [texts[i] for i in keep]
-        labels = [_label(labels[i]) for i in keep]
+        labels = [as_label(labels[i]) for i in keep]
         counts = Counter(labels)
         if len(counts) < 2:
             raise ClassifierError(f"need at least 2 classes to train, got {sorted(counts) or 'none'}")
@@ -776,12 +729,6 @@ def _knn_vote(E: np.ndarray, bank: np.ndarray, labels: np.ndarray, k: int, n_nei
     return np.log(share + 1e-3)
 
 
-def _label(x: Any) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))  # 3.0 from a float column reads as "3"
-    return str(x).strip()
-
-
 def _terms(vocab: dict[str, int]) -> list[str]:
     terms = [""] * len(vocab)
     for t, i in vocab.items():
@@ -831,10 +778,10 @@ def cross_validate(texts: Sequence[Any], labels: Sequence[Any], n_splits: int = 
     texts, labels = list(texts), list(labels)
     if len(texts) != len(labels):
         raise ClassifierError(f"{len(texts)} texts but {len(labels)} labels: they must pair up")
-    keep = [i for i, lab in enumerate(labels) if not _missing(lab)]
+    keep = [i for i, lab in enumerate(labels) if not missing(lab)]
     dropped = len(labels) - len(keep)
     texts = [texts[i] for i in keep]
-    y = np.array([_label(labels[i]) for i in keep], dtype=object)
+    y = np.array([as_label(labels[i]) for i in keep], dtype=object)
     classes = sorted(set(y))
     counts = Counter(y)
     rare = sorted(c for c in classes if counts[c] < n_splits)
@@ -917,7 +864,7 @@ def format_confusion(result: dict[str, Any]) -> str:
 def read_labelled(texts: Iterable[Any], labels: Iterable[Any]) -> tuple[list[Any], list[Any], int]:
     """Drop rows with a missing label: (texts, labels, how many were dropped)."""
     texts, labels = list(texts), list(labels)
-    keep = [i for i, lab in enumerate(labels) if not _missing(lab)]
+    keep = [i for i, lab in enumerate(labels) if not missing(lab)]
     return [texts[i] for i in keep], [labels[i] for i in keep], len(labels) - len(keep)
 
 
