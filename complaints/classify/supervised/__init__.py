@@ -5,16 +5,14 @@ from .classifier import (
     ClassifierError,
     ComplaintClassifier,
     NotFittedError,
-    char_ngrams,
     classification_report,
     cross_validate,
     fit_platt,
     format_confusion,
     format_report,
     read_labelled,
-    tfidf,
-    word_ngrams,
 )
+from .features import char_ngrams, tfidf, word_ngrams
 
 _knn_vote = _classifier._knn_vote
 

@@ -53,49 +53,10 @@ from .common import (
     ClassifierError,
     NotFittedError,
     as_label,
-    as_text,
     check_params,
     missing,
 )
-
-
-def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
-    """Token n-grams joined by a space (scikit-learn's convention); ``(1, 1)`` is the tokens."""
-    min_n, max_n = ngram_range
-    out = list(tokens) if min_n <= 1 else []
-    for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-        out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-    return out
-
-
-def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
-    """Character n-grams of the lower-cased text, spaces and punctuation included."""
-    text = text.lower()
-    min_n, max_n = ngram_range
-    size = len(text)
-    out: list[str] = []
-    for n in range(min_n, min(max_n, size) + 1):
-        out.extend(text[i : i + n] for i in range(size - n + 1))
-    return out
-
-
-def _build_vocab(docs: list[list[str]], min_df: int) -> tuple[dict[str, int], np.ndarray]:
-    """Terms with document frequency >= min_df (sorted) and their smoothed idf."""
-    df: Counter[str] = Counter()
-    for terms in docs:
-        df.update(set(terms))
-    terms = sorted(t for t, c in df.items() if c >= min_df)
-    n = len(docs)
-    idf = np.log((1.0 + n) / (1.0 + np.array([df[t] for t in terms], dtype=np.float64))) + 1.0
-    return {t: i for i, t in enumerate(terms)}, idf
-
-
-def tfidf(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear tf * idf, rows L2-normalised (all-zero rows stay zero); scipy only. `docs` hold
-    their n-grams already, so this is the lexical embedder's computation on unigrams."""
-    from ...embed.lexical import tfidf_rows
-
-    return tfidf_rows(docs, vocab, idf)
+from .features import analyze, build_vocab, cached_tokens, combine, embed, lexical, prepare
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -274,67 +235,28 @@ class ComplaintClassifier:
 
     # --- features ----------------------------------------------------------------------------
     def _prepare(self, texts: Sequence[Any]) -> list[str]:
-        """normalize_text (idempotent for library texts) and the length cap."""
-        out = []
-        for x in texts:
-            t = normalize_text(as_text(x))
-            out.append(t[: self.max_chars] if self.max_chars and len(t) > self.max_chars else t)
-        return out
-
-    def _tokens(self, texts: list[str]) -> list[list[str]]:
-        cache = self._token_cache
-        if len(cache) > 200_000:
-            cache.clear()
-        seg = self.segmenter
-        out = []
-        for t in texts:
-            toks = cache.get(t)
-            if toks is None:
-                toks = cache[t] = seg.cut(t)
-            out.append(toks)
-        return out
+        return prepare(texts, self.max_chars)
 
     def _analyze(self, texts: list[str]) -> tuple[list[list[str]] | None, list[list[str]] | None]:
-        words = chars = None
-        if self.word_ngrams is not None:
-            rng = (int(self.word_ngrams[0]), int(self.word_ngrams[1]))
-            words = [word_ngrams(toks, rng) for toks in self._tokens(texts)]
-        if self.char_ngrams is not None:
-            rng = (int(self.char_ngrams[0]), int(self.char_ngrams[1]))
-            chars = [char_ngrams(t, rng) for t in texts]
-        return words, chars
-
-    def _embed(self, texts: list[str], scaled: bool = True) -> np.ndarray:
-        emb = self._embedder_model()
-        vecs = np.asarray(emb.transform(texts), dtype=np.float64)
-        vecs[[not t for t in texts]] = 0.0  # nothing to say about an empty text
-        return vecs * float(self.embedding_weight) if scaled else vecs
+        return analyze(texts, self.word_ngrams, self.char_ngrams,
+                       lambda ts: cached_tokens(self.segmenter, self._token_cache, ts))
 
     @property
     def _stacked(self) -> bool:
         return self.calibration == "stacked"
 
     def _lexical(self, words: list[list[str]] | None, chars: list[list[str]] | None) -> list[sp.csr_matrix]:
-        blocks = []
-        if words is not None:
-            blocks.append(tfidf(words, self.word_vocabulary_, self.word_idf_))
-        if chars is not None:
-            blocks.append(tfidf(chars, self.char_vocabulary_, self.char_idf_))
-        return blocks
+        word = (self.word_vocabulary_, self.word_idf_) if words is not None else None
+        char = (self.char_vocabulary_, self.char_idf_) if chars is not None else None
+        return lexical(words, chars, word, char)
 
     def _combine(self, blocks: list[sp.csr_matrix],
                  texts: list[str]) -> tuple[sp.csr_matrix | None, np.ndarray | None]:
-        """(sparse lexical features, dense e5 vectors): with ``calibration="stacked"`` the e5
-        vectors feed their own models; otherwise they are a scaled block of the sparse matrix."""
-        E = None
+        vectors = None
         if self.embeddings is not None:
-            if self._stacked:
-                E = self._embed(texts, scaled=False)
-            else:
-                blocks = blocks + [sp.csr_matrix(self._embed(texts))]
-        if not blocks:
-            return None, E
-        return (sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()), E
+            weight = None if self._stacked else self.embedding_weight
+            vectors = embed(self._embedder_model(), texts, weight)
+        return combine(blocks, vectors, self._stacked)
 
     def _features(self, texts: list[str]) -> tuple[sp.csr_matrix | None, np.ndarray | None]:
         return self._combine(self._lexical(*self._analyze(texts)), texts)
@@ -378,9 +300,9 @@ class ComplaintClassifier:
         words, chars = self._analyze(texts)
         min_df_word, min_df_char = self._min_dfs
         if words is not None:
-            self.word_vocabulary_, self.word_idf_ = _build_vocab(words, min_df_word)
+            self.word_vocabulary_, self.word_idf_ = build_vocab(words, min_df_word)
         if chars is not None:
-            self.char_vocabulary_, self.char_idf_ = _build_vocab(chars, min_df_char)
+            self.char_vocabulary_, self.char_idf_ = build_vocab(chars, min_df_char)
         blocks = self._lexical(words, chars)
         self._n_lexical = sum(b.shape[1] for b in blocks)
         X, E = self._combine(blocks, texts)
@@ -869,6 +791,6 @@ def read_labelled(texts: Iterable[Any], labels: Iterable[Any]) -> tuple[list[Any
 
 
 __all__ = [
-    "ClassifierError", "ComplaintClassifier", "NotFittedError", "char_ngrams", "classification_report",
-    "cross_validate", "fit_platt", "format_confusion", "format_report", "read_labelled", "tfidf", "word_ngrams",
+    "ClassifierError", "ComplaintClassifier", "NotFittedError", "classification_report", "cross_validate",
+    "fit_platt", "format_confusion", "format_report", "read_labelled",
 ]
