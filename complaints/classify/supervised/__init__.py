@@ -1,6 +1,5 @@
 """Supervised classifier: learns an operator's own complaint categories from labelled texts."""
 
-from . import classifier as _classifier
 from .classifier import (
     ClassifierError,
     ComplaintClassifier,
@@ -13,8 +12,9 @@ from .classifier import (
     read_labelled,
 )
 from .features import char_ngrams, tfidf, word_ngrams
+from .models import knn_vote
 
-_knn_vote = _classifier._knn_vote
+_knn_vote = knn_vote  # its name when this package was one module
 
 __all__ = [
     "ClassifierError", "ComplaintClassifier", "NotFittedError", "char_ngrams", "classification_report",

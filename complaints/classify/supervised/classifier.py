@@ -57,6 +57,7 @@ from .common import (
     missing,
 )
 from .features import analyze, build_vocab, cached_tokens, combine, embed, lexical, prepare
+from .models import BASE_ARRAYS, EMBEDDING_ARRAYS, Settings, base_scores, fit_models
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -205,6 +206,14 @@ class ComplaintClassifier:
         m = self.min_df
         return (int(m), int(m)) if isinstance(m, (int, np.integer)) else (int(m[0]), int(m[1]))
 
+    @property
+    def _stacked(self) -> bool:
+        return self.calibration == "stacked"
+
+    def _settings(self, n_lexical: int) -> Settings:
+        return Settings(C=self.C, class_weight=self.class_weight, seed=self.seed, nb_mix=self.nb_mix,
+                        embedding_C=self.embedding_C, knn=self.knn, stacked=self._stacked, n_lexical=n_lexical)
+
     # --- components --------------------------------------------------------------------------
     @property
     def segmenter(self) -> Segmenter:
@@ -240,10 +249,6 @@ class ComplaintClassifier:
     def _analyze(self, texts: list[str]) -> tuple[list[list[str]] | None, list[list[str]] | None]:
         return analyze(texts, self.word_ngrams, self.char_ngrams,
                        lambda ts: cached_tokens(self.segmenter, self._token_cache, ts))
-
-    @property
-    def _stacked(self) -> bool:
-        return self.calibration == "stacked"
 
     def _lexical(self, words: list[list[str]] | None, chars: list[list[str]] | None) -> list[sp.csr_matrix]:
         word = (self.word_vocabulary_, self.word_idf_) if words is not None else None
@@ -304,7 +309,7 @@ class ComplaintClassifier:
         if chars is not None:
             self.char_vocabulary_, self.char_idf_ = build_vocab(chars, min_df_char)
         blocks = self._lexical(words, chars)
-        self._n_lexical = sum(b.shape[1] for b in blocks)
+        settings = self._settings(n_lexical=sum(b.shape[1] for b in blocks))
         X, E = self._combine(blocks, texts)
         n_features = (0 if X is None else X.shape[1]) + (0 if E is None else E.shape[1])
         if n_features == 0 or (X is not None and X.shape[1] == 0):
@@ -321,105 +326,20 @@ class ComplaintClassifier:
         oof = None
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.seed).split(np.zeros(len(y)), y)
         for tr, te in folds:
-            if self._stacked:
-                base = self._fit_bases(None if X is None else X[tr], None if E is None else E[tr], y[tr], k)
-                scores = self._base_scores(base, None if X is None else X[te], None if E is None else E[te])
-            else:
-                W, b = self._fit_linear(X[tr], y[tr], k)
-                scores = np.asarray(X[te] @ W.T) + b
+            base = fit_models(None if X is None else X[tr], None if E is None else E[tr], y[tr], k, settings)
+            scores = base_scores(base, None if X is None else X[te], None if E is None else E[te], settings.knn)
             if oof is None:
                 oof = np.zeros((len(y), scores.shape[1]))
             oof[te] = scores
         self._fit_calibration(oof, y, k)
 
-        if self._stacked:
-            for name, value in self._fit_bases(X, E, y, k).items():
-                setattr(self, name, value)
-        else:
-            self.coef_, self.intercept_ = self._fit_linear(X, y, k)
+        for name, value in fit_models(X, E, y, k, settings).items():
+            setattr(self, name, value)
         self.n_features_ = int(n_features)
         self.n_train_ = int(len(y))
         self.fit_seconds_ = time.perf_counter() - t0
         self.fitted_lexicons_ = self.segmenter.id if words is not None else None
         return self
-
-    def _fit_bases(self, X: sp.csr_matrix | None, E: np.ndarray | None, y: np.ndarray, k: int) -> dict[str, Any]:
-        """The stacker's base models, as arrays: lexical SVM and NB-SVM scores (``coef_`` has
-        one row per class for each), and with e5 a logistic regression on the vectors and the
-        vectors themselves for the nearest-neighbour vote."""
-        base: dict[str, Any] = {}
-        if X is not None:
-            mix = float(self.nb_mix)  # here only 0 (SVM alone) and 1 (NB-SVM alone) mean anything
-            models = ([0.0] if mix < 1.0 else []) + ([1.0] if mix > 0.0 else [])  # the SVM, the NB-SVM
-            Ws, bs = [], []
-            for model_mix in models:
-                W, b = self._fit_linear(X, y, k, mix=model_mix)
-                Ws.append(W)
-                bs.append(b)
-            base["coef_"], base["intercept_"] = np.vstack(Ws), np.concatenate(bs)
-        else:
-            base["coef_"], base["intercept_"] = np.zeros((0, 0)), np.zeros(0)
-        if E is not None:
-            from sklearn.linear_model import LogisticRegression
-
-            lr = LogisticRegression(C=float(self.embedding_C), max_iter=3000)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                lr.fit(E, y)
-            coef, icpt = lr.coef_, lr.intercept_
-            if k == 2:
-                coef, icpt = np.vstack([-coef[0], coef[0]]) / 2, np.array([-icpt[0], icpt[0]]) / 2
-            base["embedding_coef_"], base["embedding_intercept_"] = coef.astype(np.float64), icpt.astype(np.float64)
-            base["knn_vectors_"] = E.astype(np.float32)
-            base["knn_labels_"] = y.astype(np.int32)
-        return base
-
-    def _base_scores(self, base: dict[str, Any], X: sp.csr_matrix | None, E: np.ndarray | None) -> np.ndarray:
-        """(n, m) inputs of the stacker: every base model's per-class scores side by side."""
-        out = []
-        if X is not None and base["coef_"].shape[0]:
-            out.append(np.asarray(X @ base["coef_"].T) + base["intercept_"])
-        if E is not None:
-            out.append(E @ base["embedding_coef_"].T + base["embedding_intercept_"])
-            out.append(_knn_vote(E, base["knn_vectors_"], base["knn_labels_"], len(base["embedding_intercept_"]),
-                                 int(self.knn)))
-        return np.hstack(out)
-
-    def _fit_linear(self, X: sp.csr_matrix, y: np.ndarray, k: int,
-                    mix: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(k x d) coefficients and (k,) intercepts of the SVM / NB-SVM blend."""
-        from sklearn.svm import LinearSVC
-
-        mix = float(self.nb_mix) if mix is None else mix
-        W = np.zeros((k, X.shape[1]))
-        b = np.zeros(k)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=UserWarning)  # ConvergenceWarning is a UserWarning
-            if mix < 1.0:
-                svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.seed, max_iter=5000)
-                svm.fit(X, y)
-                if k == 2:  # one score for class 1; class 0 gets its negative
-                    W += (1 - mix) * np.vstack([-svm.coef_[0], svm.coef_[0]])
-                    b += (1 - mix) * np.array([-svm.intercept_[0], svm.intercept_[0]])
-                else:
-                    W += (1 - mix) * svm.coef_
-                    b += (1 - mix) * svm.intercept_
-            if mix > 0.0:
-                n_lex = getattr(self, "_n_lexical", X.shape[1])
-                Xb = X[:, :n_lex].copy()
-                Xb.data = (Xb.data > 0).astype(np.float64)  # term presence for the NB ratios
-                for c in range(k):
-                    pos = y == c
-                    p = 1.0 + np.asarray(Xb[pos].sum(axis=0)).ravel()
-                    q = 1.0 + np.asarray(Xb[~pos].sum(axis=0)).ravel()
-                    r = np.ones(X.shape[1])  # a dense embedding block keeps its scale
-                    r[:n_lex] = np.log(p / p.sum()) - np.log(q / q.sum())
-                    svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.seed,
-                                    max_iter=5000)
-                    svm.fit(X @ sp.diags(r), pos.astype(np.int64))
-                    W[c] += mix * svm.coef_[0] * r
-                    b[c] += mix * svm.intercept_[0]
-        return W, b
 
     def _fit_calibration(self, scores: np.ndarray, y: np.ndarray, k: int) -> None:
         if self.calibration == "stacked":
@@ -459,14 +379,12 @@ class ComplaintClassifier:
         """(n, k) scores before the probability map and a mask of texts with no evidence."""
         X, E = self._features(texts)
         blank = np.diff(X.indptr) == 0 if X is not None else np.ones(len(texts), dtype=bool)
+        base = {name: getattr(self, name) for name in BASE_ARRAYS if hasattr(self, name)}
+        scores = base_scores(base, X, E, int(self.knn))  # E is None unless stacked
         if self._stacked:
-            base = {name: getattr(self, name) for name in _BASE_ARRAYS if hasattr(self, name)}
-            S = self._base_scores(base, X, E)
-            scores = ((S - self.meta_mean_) / self.meta_scale_) @ self.meta_coef_.T + self.meta_intercept_
+            scores = ((scores - self.meta_mean_) / self.meta_scale_) @ self.meta_coef_.T + self.meta_intercept_
             if E is not None:
                 blank &= ~E.any(axis=1)
-        else:
-            scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores, blank
 
     def decision_function(self, texts: Sequence[Any]) -> np.ndarray:
@@ -521,7 +439,7 @@ class ComplaintClassifier:
             vocab["char"] = _terms(self.char_vocabulary_)
             arrays["char_idf"] = self.char_idf_
         if self._stacked:
-            for name in _BASE_ARRAYS[2:] + _META_ARRAYS:
+            for name in EMBEDDING_ARRAYS + _META_ARRAYS:
                 if hasattr(self, name):
                     arrays[name.rstrip("_")] = getattr(self, name)
         elif self.calibration == "sigmoid":
@@ -586,7 +504,7 @@ class ComplaintClassifier:
                 for name in _META_ARRAYS:
                     setattr(clf, name, arrays[name.rstrip("_")])
                 if clf.embeddings is not None:
-                    for name in _BASE_ARRAYS[2:]:
+                    for name in EMBEDDING_ARRAYS:
                         setattr(clf, name, arrays[name.rstrip("_")])
             elif clf.calibration == "sigmoid":
                 clf.calibration_a_, clf.calibration_b_ = arrays["calibration_a"], arrays["calibration_b"]
@@ -624,31 +542,7 @@ class ComplaintClassifier:
         return clf
 
 
-_BASE_ARRAYS = ("coef_", "intercept_", "embedding_coef_", "embedding_intercept_", "knn_vectors_", "knn_labels_")
 _META_ARRAYS = ("meta_mean_", "meta_scale_", "meta_coef_", "meta_intercept_")
-
-
-def _knn_vote(E: np.ndarray, bank: np.ndarray, labels: np.ndarray, k: int, n_neighbours: int) -> np.ndarray:
-    """(n, k) log share of each class among the ``n_neighbours`` most cosine-similar training
-    vectors, each neighbour weighted by its (non-negative) similarity; numpy only."""
-    n = len(E)
-    out = np.zeros((n, k))
-    m = min(int(n_neighbours), len(bank))
-    if n and m:
-        bank_t = bank.T.astype(np.float64)
-        for start in range(0, n, 1024):  # bounded memory: 1,024 x n_train similarities at a time
-            S = E[start : start + 1024] @ bank_t
-            rows = np.arange(len(S))[:, None]
-            if m < S.shape[1]:
-                idx = np.argpartition(-S, m - 1, axis=1)[:, :m]
-            else:
-                idx = np.tile(np.arange(S.shape[1]), (len(S), 1))
-            w = np.maximum(S[rows, idx], 0.0)
-            block = out[start : start + 1024]
-            np.add.at(block, (np.broadcast_to(rows, idx.shape), labels[idx]), w)
-    total = out.sum(axis=1, keepdims=True)
-    share = np.divide(out, total, out=np.zeros_like(out), where=total > 0)
-    return np.log(share + 1e-3)
 
 
 def _terms(vocab: dict[str, int]) -> list[str]:
