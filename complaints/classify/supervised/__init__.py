@@ -6,11 +6,11 @@ from .classifier import (
     NotFittedError,
     classification_report,
     cross_validate,
-    fit_platt,
     format_confusion,
     format_report,
     read_labelled,
 )
+from .calibration import fit_platt
 from .features import char_ngrams, tfidf, word_ngrams
 from .models import knn_vote
 

@@ -29,7 +29,6 @@ answer), never an error.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 import warnings
@@ -43,6 +42,7 @@ import scipy.sparse as sp
 from ...artifacts import check_lexicons, read_json_spec
 from ...text.normalize import normalize_text
 from ...text.segment import Segmenter
+from .calibration import fit_calibration, learned_names, out_of_fold, probabilities, stack
 from .common import (
     ARRAYS_FILE,
     FORMAT,
@@ -58,36 +58,6 @@ from .common import (
 )
 from .features import analyze, build_vocab, cached_tokens, combine, embed, lexical, prepare
 from .models import BASE_ARRAYS, EMBEDDING_ARRAYS, Settings, base_scores, fit_models
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    e = np.exp(z[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
-
-
-def fit_platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
-    """Platt (1999) scaling with his smoothed targets: P(y=1|s) = 1 / (1 + exp(a*s + b))."""
-    from scipy.optimize import minimize
-
-    s = np.asarray(scores, dtype=np.float64)
-    pos = np.asarray(positive, dtype=bool)
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    t = np.where(pos, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-
-    def loss(ab: np.ndarray) -> tuple[float, np.ndarray]:
-        z = -(ab[0] * s + ab[1])  # logit of P(y=1)
-        # log(1+exp(z)) - t*z, stably
-        ll = np.logaddexp(0.0, z) - t * z
-        g = _sigmoid(z) - t  # d/dz
-        return float(ll.sum()), np.array([-(g * s).sum(), -g.sum()])
-
-    b0 = math.log((n_neg + 1.0) / (n_pos + 1.0))
-    res = minimize(loss, np.array([0.0, b0]), jac=True, method="L-BFGS-B")
-    return float(res.x[0]), float(res.x[1])
 
 
 # --- the classifier --------------------------------------------------------------------------
@@ -318,21 +288,9 @@ class ComplaintClassifier:
         k = len(classes)
         self.classes_ = list(classes)
         self.class_prior_ = np.bincount(y, minlength=k).astype(np.float64) / len(y)
-
-        # out-of-fold scores for the calibration (or the stacker)
-        from sklearn.model_selection import StratifiedKFold
-
-        n_splits = min(int(self.cv), int(np.bincount(y).min()))
-        oof = None
-        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.seed).split(np.zeros(len(y)), y)
-        for tr, te in folds:
-            base = fit_models(None if X is None else X[tr], None if E is None else E[tr], y[tr], k, settings)
-            scores = base_scores(base, None if X is None else X[te], None if E is None else E[te], settings.knn)
-            if oof is None:
-                oof = np.zeros((len(y), scores.shape[1]))
-            oof[te] = scores
-        self._fit_calibration(oof, y, k)
-
+        oof = out_of_fold(X, E, y, k, settings, self.cv)
+        for name, value in fit_calibration(oof, y, k, self.calibration, self.meta_C).items():
+            setattr(self, name, value)
         for name, value in fit_models(X, E, y, k, settings).items():
             setattr(self, name, value)
         self.n_features_ = int(n_features)
@@ -340,39 +298,6 @@ class ComplaintClassifier:
         self.fit_seconds_ = time.perf_counter() - t0
         self.fitted_lexicons_ = self.segmenter.id if words is not None else None
         return self
-
-    def _fit_calibration(self, scores: np.ndarray, y: np.ndarray, k: int) -> None:
-        if self.calibration == "stacked":
-            from sklearn.linear_model import LogisticRegression
-
-            mu = scores.mean(axis=0)
-            sd = scores.std(axis=0)
-            sd[sd < 1e-12] = 1.0
-            meta = LogisticRegression(C=float(self.meta_C), max_iter=3000)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                meta.fit((scores - mu) / sd, y)
-            coef, icpt = meta.coef_, meta.intercept_
-            if k == 2:  # one logit for class 1; spread it over both columns
-                coef, icpt = np.vstack([-coef[0], coef[0]]) / 2, np.array([-icpt[0], icpt[0]]) / 2
-            self.meta_mean_, self.meta_scale_ = mu, sd
-            self.meta_coef_, self.meta_intercept_ = np.asarray(coef, np.float64), np.asarray(icpt, np.float64)
-        elif self.calibration == "sigmoid":
-            ab = np.array([fit_platt(scores[:, c], y == c) for c in range(k)])
-            self.calibration_a_, self.calibration_b_ = ab[:, 0].copy(), ab[:, 1].copy()
-        else:
-            from sklearn.isotonic import IsotonicRegression
-
-            xs, ys, offsets = [], [], [0]
-            for c in range(k):
-                iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-                iso.fit(scores[:, c], (y == c).astype(np.float64))
-                xs.append(np.asarray(iso.X_thresholds_, dtype=np.float64))
-                ys.append(np.asarray(iso.y_thresholds_, dtype=np.float64))
-                offsets.append(offsets[-1] + len(xs[-1]))
-            self.isotonic_x_ = np.concatenate(xs)
-            self.isotonic_y_ = np.concatenate(ys)
-            self.isotonic_offsets_ = np.asarray(offsets, dtype=np.int64)
 
     # --- prediction --------------------------------------------------------------------------
     def _scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -382,10 +307,13 @@ class ComplaintClassifier:
         base = {name: getattr(self, name) for name in BASE_ARRAYS if hasattr(self, name)}
         scores = base_scores(base, X, E, int(self.knn))  # E is None unless stacked
         if self._stacked:
-            scores = ((scores - self.meta_mean_) / self.meta_scale_) @ self.meta_coef_.T + self.meta_intercept_
+            scores = stack(scores, self._learned())
             if E is not None:
                 blank &= ~E.any(axis=1)
         return scores, blank
+
+    def _learned(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in learned_names(self.calibration)}
 
     def decision_function(self, texts: Sequence[Any]) -> np.ndarray:
         """(n, k) raw scores, columns in ``classes_`` order: the stacker's logits, or the linear
@@ -397,23 +325,10 @@ class ComplaintClassifier:
         """(n, k) calibrated probabilities, rows summing to 1, columns in ``classes_`` order."""
         self._check_fitted()
         texts = list(texts)
-        k = len(self.classes_)
         if not texts:
-            return np.zeros((0, k))
+            return np.zeros((0, len(self.classes_)))
         scores, blank = self._scores(self._prepare(texts))
-        if self._stacked:
-            z = scores - scores.max(axis=1, keepdims=True)
-            P = np.exp(z)
-        elif self.calibration == "sigmoid":
-            P = _sigmoid(-(scores * self.calibration_a_ + self.calibration_b_))
-        else:
-            P = np.empty_like(scores)
-            off = self.isotonic_offsets_
-            for c in range(k):
-                xs, ys = self.isotonic_x_[off[c] : off[c + 1]], self.isotonic_y_[off[c] : off[c + 1]]
-                P[:, c] = np.interp(scores[:, c], xs, ys)
-        total = P.sum(axis=1, keepdims=True)
-        P = np.divide(P, total, out=np.full_like(P, 1.0 / k), where=total > 0)
+        P = probabilities(scores, self.calibration, self._learned())
         if blank.any():  # no known term and no embedding: no evidence
             P[blank] = self.class_prior_
         return P
@@ -439,7 +354,7 @@ class ComplaintClassifier:
             vocab["char"] = _terms(self.char_vocabulary_)
             arrays["char_idf"] = self.char_idf_
         if self._stacked:
-            for name in EMBEDDING_ARRAYS + _META_ARRAYS:
+            for name in EMBEDDING_ARRAYS + learned_names("stacked"):
                 if hasattr(self, name):
                     arrays[name.rstrip("_")] = getattr(self, name)
         elif self.calibration == "sigmoid":
@@ -501,7 +416,7 @@ class ComplaintClassifier:
                 clf.char_idf_ = arrays["char_idf"]
                 n += len(vocab["char"])
             if clf._stacked:
-                for name in _META_ARRAYS:
+                for name in learned_names("stacked"):
                     setattr(clf, name, arrays[name.rstrip("_")])
                 if clf.embeddings is not None:
                     for name in EMBEDDING_ARRAYS:
@@ -542,7 +457,6 @@ class ComplaintClassifier:
         return clf
 
 
-_META_ARRAYS = ("meta_mean_", "meta_scale_", "meta_coef_", "meta_intercept_")
 
 
 def _terms(vocab: dict[str, int]) -> list[str]:
@@ -686,5 +600,5 @@ def read_labelled(texts: Iterable[Any], labels: Iterable[Any]) -> tuple[list[Any
 
 __all__ = [
     "ClassifierError", "ComplaintClassifier", "NotFittedError", "classification_report", "cross_validate",
-    "fit_platt", "format_confusion", "format_report", "read_labelled",
+    "format_confusion", "format_report", "read_labelled",
 ]
