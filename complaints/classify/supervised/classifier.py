@@ -28,7 +28,6 @@ answer), never an error.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import warnings
@@ -39,25 +38,13 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ...artifacts import check_lexicons, read_json_spec
 from ...text.normalize import normalize_text
 from ...text.segment import Segmenter
 from .calibration import fit_calibration, learned_names, out_of_fold, probabilities, stack
-from .common import (
-    ARRAYS_FILE,
-    FORMAT,
-    KIND,
-    SPEC_FILE,
-    VERSION,
-    VOCAB_FILE,
-    ClassifierError,
-    NotFittedError,
-    as_label,
-    check_params,
-    missing,
-)
+from .common import ClassifierError, NotFittedError, as_label, check_params, missing
 from .features import analyze, build_vocab, cached_tokens, combine, embed, lexical, prepare
-from .models import BASE_ARRAYS, EMBEDDING_ARRAYS, Settings, base_scores, fit_models
+from .models import BASE_ARRAYS, Settings, base_scores, fit_models
+from .persist import json_params, load_classifier, save_classifier
 
 
 # --- the classifier --------------------------------------------------------------------------
@@ -158,12 +145,7 @@ class ComplaintClassifier:
         return self
 
     def _json_params(self) -> dict[str, Any]:
-        p = self.get_params()
-        for k in ("word_ngrams", "char_ngrams", "min_df"):
-            if isinstance(p[k], tuple):
-                p[k] = list(p[k])
-        p["lexicons"] = None if p["lexicons"] is None else str(p["lexicons"])
-        return p
+        return json_params(self.get_params())
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
@@ -341,37 +323,7 @@ class ComplaintClassifier:
     def save(self, folder: Path) -> None:
         """``classifier.json`` + ``vocabulary.json`` + ``classifier.npz``; no pickle anywhere."""
         self._check_fitted()
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {
-            "coef": self.coef_, "intercept": self.intercept_, "class_prior": self.class_prior_,
-        }
-        vocab: dict[str, list[str]] = {}
-        if self.word_ngrams is not None:
-            vocab["word"] = _terms(self.word_vocabulary_)
-            arrays["word_idf"] = self.word_idf_
-        if self.char_ngrams is not None:
-            vocab["char"] = _terms(self.char_vocabulary_)
-            arrays["char_idf"] = self.char_idf_
-        if self._stacked:
-            for name in EMBEDDING_ARRAYS + learned_names("stacked"):
-                if hasattr(self, name):
-                    arrays[name.rstrip("_")] = getattr(self, name)
-        elif self.calibration == "sigmoid":
-            arrays.update(calibration_a=self.calibration_a_, calibration_b=self.calibration_b_)
-        else:
-            arrays.update(isotonic_x=self.isotonic_x_, isotonic_y=self.isotonic_y_,
-                          isotonic_offsets=self.isotonic_offsets_)
-        (folder / VOCAB_FILE).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        np.savez_compressed(folder / ARRAYS_FILE, **arrays)
-        spec = {
-            "kind": KIND, "format": FORMAT, "version": VERSION, "params": self._json_params(),
-            "classes": self.classes_, "n_features": self.n_features_, "n_train": self.n_train_,
-            "n_dropped_labels": getattr(self, "n_dropped_labels_", 0),
-            "lexicon_fingerprint": self.fitted_lexicons_,
-            "embedder_id": self._embedder_model().id if self.embeddings else None,
-        }
-        (folder / SPEC_FILE).write_text(json.dumps(spec, ensure_ascii=False, indent=2), encoding="utf-8")
+        save_classifier(self, folder)
 
     @classmethod
     def load(cls, folder: Path, strict: bool = False, lexicons: str | os.PathLike | None = None,
@@ -382,88 +334,7 @@ class ComplaintClassifier:
         If today's lexicons differ from the ones the model was fitted with, word features
         drift; that warns, or raises with ``strict``.
         """
-        folder = Path(folder)
-        path, spec = read_json_spec(folder, SPEC_FILE, "classifier", ClassifierError)
-        if spec.get("kind") != KIND or spec.get("format") != FORMAT:
-            raise ClassifierError(f"{path}: not a complaint classifier of format {FORMAT} "
-                                  f"(kind {spec.get('kind')!r}, format {spec.get('format')!r})")
-        params = dict(spec["params"])
-        for key in ("word_ngrams", "char_ngrams", "min_df"):
-            if isinstance(params.get(key), list):
-                params[key] = tuple(params[key])
-        if lexicons is not None:
-            params["lexicons"] = str(lexicons)
-        clf = cls(**params)
-        clf._segmenter = segmenter
-        try:
-            vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
-            with np.load(folder / ARRAYS_FILE, allow_pickle=False) as z:
-                arrays = {name: np.asarray(z[name]) for name in z.files}
-        except (OSError, KeyError, ValueError) as e:
-            raise ClassifierError(f"{folder}: damaged classifier ({e})") from None
-        try:
-            clf.classes_ = list(spec["classes"])
-            clf.coef_ = arrays["coef"]
-            clf.intercept_ = arrays["intercept"]
-            clf.class_prior_ = arrays["class_prior"]
-            n = 0
-            if clf.word_ngrams is not None:
-                clf.word_vocabulary_ = {t: i for i, t in enumerate(vocab["word"])}
-                clf.word_idf_ = arrays["word_idf"]
-                n += len(vocab["word"])
-            if clf.char_ngrams is not None:
-                clf.char_vocabulary_ = {t: i for i, t in enumerate(vocab["char"])}
-                clf.char_idf_ = arrays["char_idf"]
-                n += len(vocab["char"])
-            if clf._stacked:
-                for name in learned_names("stacked"):
-                    setattr(clf, name, arrays[name.rstrip("_")])
-                if clf.embeddings is not None:
-                    for name in EMBEDDING_ARRAYS:
-                        setattr(clf, name, arrays[name.rstrip("_")])
-            elif clf.calibration == "sigmoid":
-                clf.calibration_a_, clf.calibration_b_ = arrays["calibration_a"], arrays["calibration_b"]
-            else:
-                clf.isotonic_x_, clf.isotonic_y_ = arrays["isotonic_x"], arrays["isotonic_y"]
-                clf.isotonic_offsets_ = arrays["isotonic_offsets"]
-        except KeyError as e:
-            raise ClassifierError(f"{folder}: damaged classifier (missing {e})") from None
-        k = len(clf.classes_)
-        if clf._stacked:
-            rows, width = clf.coef_.shape[0], clf.coef_.shape[1] if clf.coef_.shape[0] else n
-            n_inputs = rows + (2 * k if clf.embeddings is not None else 0)
-            bad = (rows % k or clf.intercept_.shape != (rows,) or width != n
-                   or clf.meta_coef_.shape != (k, n_inputs) or clf.meta_intercept_.shape != (k,))
-            if clf.embeddings is not None:
-                dim = clf.embedding_coef_.shape[1]
-                bad = bad or clf.embedding_coef_.shape[0] != k or clf.knn_vectors_.shape[1] != dim
-                n += clf.embedding_coef_.shape[1]
-        else:
-            if clf.embeddings is not None:
-                n += clf.coef_.shape[1] - n  # the dense block's width is whatever is left
-            bad = clf.coef_.shape[0] != k or clf.intercept_.shape != (k,) or (
-                clf.embeddings is None and clf.coef_.shape[1] != n)
-        if bad:
-            raise ClassifierError(f"{folder}: vocabulary, classes and coefficients disagree in size")
-        clf.n_features_ = int(n)
-        clf.n_train_ = int(spec.get("n_train", 0))
-        clf.n_dropped_labels_ = int(spec.get("n_dropped_labels", 0))
-        clf.fitted_embedder_ = spec.get("embedder_id")
-        saved = spec.get("lexicon_fingerprint")
-        clf.fitted_lexicons_ = saved
-        if clf.word_ngrams is not None:
-            check_lexicons(folder, saved, clf.segmenter.id, "predictions may drift until the classifier is retrained",
-                           strict, ClassifierError)
-        return clf
-
-
-
-
-def _terms(vocab: dict[str, int]) -> list[str]:
-    terms = [""] * len(vocab)
-    for t, i in vocab.items():
-        terms[i] = t
-    return terms
+        return load_classifier(cls, folder, strict, lexicons, segmenter)
 
 
 # --- evaluation ----------------------------------------------------------------------------------
