@@ -1,16 +1,9 @@
 """Supervised classifier: learns an operator's own complaint categories from labelled texts."""
 
-from .classifier import (
-    ClassifierError,
-    ComplaintClassifier,
-    NotFittedError,
-    classification_report,
-    cross_validate,
-    format_confusion,
-    format_report,
-    read_labelled,
-)
 from .calibration import fit_platt
+from .classifier import ComplaintClassifier
+from .common import ClassifierError, NotFittedError
+from .evaluate import classification_report, cross_validate, format_confusion, format_report, read_labelled
 from .features import char_ngrams, tfidf, word_ngrams
 from .models import knn_vote
 
