@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..artifacts import check_lexicons
+from ..text.ngrams import tfidf_rows, word_ngrams
 from ..text.segment import Segmenter, cut_chunks
 from ._base import (
     Embedder,
@@ -35,26 +36,6 @@ ARRAYS_FILE = "lexical.npz"
 
 CHUNK = 1000
 TOKEN_CACHE_MAX = 200_000
-
-def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
-    """scikit-learn's ``_VectorizerMixin._word_ngrams`` (no stop words), so vocabularies match."""
-    min_n, max_n = ngram_range
-    if max_n == 1:
-        return tokens
-    original = tokens
-    if min_n == 1:
-        tokens = list(original)
-        min_n += 1
-    else:
-        tokens = []
-    n_orig = len(original)
-    append = tokens.append
-    join = " ".join
-    for n in range(min_n, min(max_n + 1, n_orig + 1)):
-        for i in range(n_orig - n + 1):
-            append(join(original[i : i + n]))
-    return tokens
-
 
 class _CachedCut:
     """The tokenizer handed to TfidfVectorizer: ``segmenter.cut`` with a text -> tokens memo."""
@@ -299,31 +280,6 @@ class LexicalEmbedder(Embedder):
         check_lexicons(folder, saved, emb.segmenter_id, "vectors will drift until the embedder is refitted",
                        strict, EmbedderError)
         return emb
-
-
-def tfidf_rows(tokens: list[list[str]], vocabulary: dict[str, int], idf: np.ndarray,
-               ngram_range: tuple[int, int] = (1, 1)) -> sp.csr_matrix:
-    """Sublinear, L2-normalised tf-idf rows as scikit-learn computes them; texts without a known term stay zero."""
-    vocab_get = vocabulary.get
-    indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
-    cols: list[int] = []
-    extend = cols.extend
-    for r, toks in enumerate(tokens):
-        if tuple(ngram_range) != (1, 1):
-            toks = word_ngrams(toks, ngram_range)
-        extend([j for j in map(vocab_get, toks) if j is not None])
-        indptr[r + 1] = len(cols)
-    indices = np.asarray(cols, dtype=np.int32)
-    X = sp.csr_matrix((np.ones(len(indices), dtype=np.float64), indices, indptr), shape=(len(tokens), len(vocabulary)))
-    X.sum_duplicates()  # counts per (doc, term), indices sorted
-    np.log(X.data, out=X.data)
-    X.data += 1.0  # sublinear tf
-    X.data *= idf[X.indices]
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    norms = np.sqrt(np.bincount(rows, weights=X.data**2, minlength=X.shape[0]))
-    norms[norms == 0] = 1.0
-    X.data /= norms[rows]
-    return X
 
 
 __all__ = ["LexicalEmbedder", "tfidf_rows", "word_ngrams"]

@@ -4,7 +4,9 @@
 HTML and emoji noise, and calls `mask` to replace personal data (mobile and landline numbers, ID
 and bank cards, e-mails, @handles, links) with placeholders before anything is stored. `segment`
 cuts masked text into words with jieba and the analysts' `lexicons/` (user dictionary, stopwords,
-synonyms; `lexicons` finds and fingerprints that folder). Reads strings; produces strings and token
-lists for ingest, embedding, topics and classify. Importing it stays light (no pandas, no DuckDB),
+synonyms; `lexicons` finds and fingerprints that folder). `ngrams` turns tokens and characters into
+the sparse TF-IDF rows that the embedder, the pain-point classifier and the supervised classifier
+share. Reads strings; produces strings, token lists and sparse rows for ingest, embedding, pain
+points, topics and classify. Importing it stays light (no pandas, no DuckDB),
 because `complaints classify` starts from here.
 """

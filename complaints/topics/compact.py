@@ -208,7 +208,7 @@ def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
 
     if manifest.get("embedder_kind") == "lexical":
         from ..embed._base import l2_normalize
-        from ..embed.lexical import tfidf_rows
+        from ..text.ngrams import tfidf_rows
 
         terms = read_json(folder / "vocabulary.json")
         vocab = {t: i for i, t in enumerate(terms)}

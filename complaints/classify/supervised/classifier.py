@@ -24,11 +24,12 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from ...text.ngrams import build_vocab
 from ...text.normalize import normalize_text
 from ...text.segment import Segmenter
 from .calibration import fit_calibration, learned_names, out_of_fold, probabilities, stack
 from .common import ClassifierError, NotFittedError, as_label, check_params, missing
-from .features import analyze, build_vocab, cached_tokens, combine, embed, lexical, prepare
+from .features import analyze, cached_tokens, combine, embed, lexical, prepare
 from .models import BASE_ARRAYS, Settings, base_scores, fit_models
 from .persist import json_params, load_classifier, save_classifier
 

@@ -8,56 +8,17 @@ scipy only, so a loaded classifier predicts without scikit-learn.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from ...text.ngrams import char_ngrams, tfidf, word_ngrams
 from ...text.normalize import normalize_text
 from ...text.segment import Segmenter
 from .common import as_text
 
 TOKEN_CACHE_LIMIT = 200_000
-
-
-def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
-    """Token n-grams joined by a space (scikit-learn's convention); ``(1, 1)`` is the tokens."""
-    min_n, max_n = ngram_range
-    out = list(tokens) if min_n <= 1 else []
-    for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-        out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-    return out
-
-
-def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
-    """Character n-grams of the lower-cased text, spaces and punctuation included."""
-    text = text.lower()
-    min_n, max_n = ngram_range
-    size = len(text)
-    out: list[str] = []
-    for n in range(min_n, min(max_n, size) + 1):
-        out.extend(text[i : i + n] for i in range(size - n + 1))
-    return out
-
-
-def build_vocab(docs: list[list[str]], min_df: int) -> tuple[dict[str, int], np.ndarray]:
-    """Terms with document frequency >= min_df (sorted) and their smoothed idf."""
-    df: Counter[str] = Counter()
-    for terms in docs:
-        df.update(set(terms))
-    terms = sorted(t for t, c in df.items() if c >= min_df)
-    n = len(docs)
-    idf = np.log((1.0 + n) / (1.0 + np.array([df[t] for t in terms], dtype=np.float64))) + 1.0
-    return {t: i for i, t in enumerate(terms)}, idf
-
-
-def tfidf(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear tf * idf, rows L2-normalised (all-zero rows stay zero); scipy only. `docs` hold
-    their n-grams already, so this is the lexical embedder's computation on unigrams."""
-    from ...embed.lexical import tfidf_rows
-
-    return tfidf_rows(docs, vocab, idf)
 
 
 def prepare(texts: Sequence[Any], max_chars: int) -> list[str]:
