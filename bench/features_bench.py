@@ -21,7 +21,7 @@ from bench._common import machine, peak_rss_mb, publish, table  # noqa: E402
 from complaints.config import resolve_library  # noqa: E402
 from complaints.churn.features import build_features, write_features  # noqa: E402
 from complaints.store import open_store  # noqa: E402
-from complaints.topics.taxonomy import load_taxonomy  # noqa: E402
+from complaints.painpoints.taxonomy import load_taxonomy  # noqa: E402
 
 TEXTS = ["家里信号太差了，打电话老是掉线", "莫名其妙扣了<手机号>的话费二十元", "我要携号转网，营业厅不给授权码",
          "宽带又断了，光猫一直闪红灯", "从来没订过视频彩铃却每月扣费", "客服态度太差，说好回电没回",

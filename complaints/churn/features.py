@@ -28,7 +28,7 @@ import pandas as pd
 from ..config import Library
 from .linkbase import PORT_OUTS_SQL, LinkError, model_version, require_customers, to_date
 from ..store import LibraryStore, open_store
-from ..topics.taxonomy import load_taxonomy
+from ..painpoints.taxonomy import load_taxonomy
 
 COMPLAINT_WINDOWS = (7, 30, 90, 180)
 PORTING_WORDS = "携号转网|携转|转网|授权码|SQXH|sqxh"

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ComplaintsError, LibraryMissingError
 from ..store import LibraryStore
-from ..topics.taxonomy import load_taxonomy
+from ..painpoints.taxonomy import load_taxonomy
 
 DateLike = dt.date | dt.datetime | str | None
 

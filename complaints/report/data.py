@@ -15,7 +15,7 @@ from ..errors import ComplaintsError
 from ..text.mask import mask_pii
 from ..store import LibraryStore
 from ..topics.catalog import topics_frame
-from ..topics.taxonomy import PainPoint, load_taxonomy
+from ..painpoints.taxonomy import PainPoint, load_taxonomy
 from .period import Period
 
 TREND_MONTHS = 12

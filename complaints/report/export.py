@@ -10,7 +10,7 @@ from ..config import Library
 from ..errors import InputFileError
 from ..store import open_store
 from ..topics.catalog import current_version
-from ..topics.taxonomy import load_taxonomy
+from ..painpoints.taxonomy import load_taxonomy
 
 _SQL = """
 SELECT c.complaint_id, c.customer_key, c.received_at, c.channel, c.region, c.text, c.escalated, c.resolved_at,

@@ -15,7 +15,7 @@ from typing import Iterable
 
 from ..churn.features import Dialect, as_of_dates, feature_list, snapshot_sql
 from ..churn.linkbase import LinkError
-from ..topics.taxonomy import load_taxonomy
+from ..painpoints.taxonomy import load_taxonomy
 
 _SPARK_TYPES = {"int": "bigint", "float": "double", "bool": "boolean", "string": "string", "date": "date"}
 _VIEWS = ("complaints", "customers", "port_events", "assignments", "topics")

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import ComplaintsError, LibraryMissingError
 from ..store import LibraryStore
-from .taxonomy import load_taxonomy
+from ..painpoints.taxonomy import load_taxonomy
 
 
 class CurationError(ComplaintsError):
