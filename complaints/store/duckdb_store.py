@@ -10,8 +10,9 @@ import duckdb
 import pandas as pd
 
 from ._base import LibraryStore
+from .migrate import shadow, upgrade
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 
 
@@ -22,11 +23,17 @@ class DuckDBStore(LibraryStore):
         self.con = duckdb.connect(str(self.path), read_only=read_only, config={"threads": threads})
         if not read_only:
             self._migrate()
+        else:
+            shadow(self.con)
 
     def _migrate(self) -> None:
         self.execute(_SCHEMA)
+        upgrade(self.con)
         if self.scalar("SELECT count(*) FROM meta WHERE key = 'schema_version'") == 0:
             self.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        else:
+            self.execute("UPDATE meta SET value = ? WHERE key = 'schema_version' AND value <> ?",
+                         [SCHEMA_VERSION, SCHEMA_VERSION])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

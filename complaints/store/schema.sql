@@ -43,9 +43,20 @@ CREATE TABLE IF NOT EXISTS topics (
     first_version INTEGER, status VARCHAR
 );
 
+-- One row per complaint per version: its topic (confidence, method) and its own pain point, decided per
+-- complaint (painpoints/): confidence, status (assigned | uncertain: the best guess is kept), source
+-- (taxonomy | classifier | correction | operator_category | topic_curation | not_a_complaint | none | topic),
+-- evidence (JSON list of the words that decided) and the runner-up. A topic's complaints share its pain point.
 CREATE TABLE IF NOT EXISTS assignments (
     version INTEGER, complaint_id VARCHAR, topic_id INTEGER, painpoint VARCHAR, confidence DOUBLE,
-    method VARCHAR
+    method VARCHAR, painpoint_confidence DOUBLE, painpoint_status VARCHAR, painpoint_source VARCHAR,
+    painpoint_evidence VARCHAR, painpoint_second VARCHAR
+);
+
+-- Analysts' per-complaint pain-point corrections (command or corrections file); the newest row per
+-- complaint wins, a NULL pain point withdraws it. Training data at the next fit/update.
+CREATE TABLE IF NOT EXISTS painpoint_corrections (
+    complaint_id VARCHAR, painpoint VARCHAR, note VARCHAR, source VARCHAR, created_at TIMESTAMP
 );
 
 -- Analyst curation keyed by stable topic id; applied to every later version.
