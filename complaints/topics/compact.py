@@ -13,6 +13,8 @@ so a cold `complaints classify` answers in well under a second:
     embedder/            any other embedder, saved in its own safe format
     neighbours*.npy      past complaints' vectors, topic, id, date, masked snippet, grouped by topic
                          (fixed-width arrays, memory-mapped: a lookup reads only its rows)
+    painpoint/           the version's pain-point model (painpoint.json + painpoint.npz)
+    known_*.npy          the library's own texts: hash -> topic and pain point as stored (known.py)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 from ..config import Library
 from ..errors import ComplaintsError
 from .assign import NeighbourIndex, TopicAssigner, topic_order_key
+from .known import KnownTexts, known_from_store, save_known
 
 FORMAT = 1
 FOLDER = "classify"
@@ -63,8 +66,11 @@ def link_or_copy(src: Path, dst: Path) -> None:
 
 def write_compact(folder: Path, *, version: int, embedder, segmenter_dictionary: dict, segmenter_id: str,
                   topics: list[dict], assigner: TopicAssigner, taxonomy: list[dict],
-                  neighbour_vectors: np.ndarray, neighbours: dict[str, list], parent: Path | None = None) -> Path:
-    """Write ``folder/classify``; with `parent`, the unchanged embedder files are hard-linked from it."""
+                  neighbour_vectors: np.ndarray, neighbours: dict[str, list], parent: Path | None = None,
+                  painpoints=None, painpoint_fingerprint: str | None = None,
+                  known: dict[str, np.ndarray] | None = None) -> Path:
+    """Write ``folder/classify``; with `parent`, the unchanged embedder files are hard-linked from it.
+    `painpoints`: the version's PainPointClassifier; `known`: `known.known_arrays` of the version."""
     out = Path(folder) / FOLDER
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -98,6 +104,12 @@ def write_compact(folder: Path, *, version: int, embedder, segmenter_dictionary:
             ["" if v is None else str(v) for v in values], dtype=str)
         np.save(out / f"neighbours_{key}.npy", arr)
     write_json(out / "jieba.json", segmenter_dictionary)
+    if painpoints is not None:
+        from ..painpoints.persist import save_painpoint_model
+
+        save_painpoint_model(painpoints, out / "painpoint", painpoint_fingerprint)
+    if known is not None:
+        save_known(out, known)
     write_json(out / "manifest.json", {
         "format": FORMAT, "version": version, "embedder_kind": kind, "embedder_id": embedder.id,
         "segmenter_id": segmenter_id, "hmm": bool(getattr(getattr(embedder, "segmenter", None), "hmm", True)),
@@ -155,6 +167,28 @@ class CompactModel:
     segmenter: Any
     embed: Any  # callable: list[list[str]] tokens, list[str] texts -> (n, dim) unit vectors
     _neighbours: tuple | None = field(default=None, repr=False)
+    _painpoints: Any = field(default=None, repr=False)
+    _known: Any = field(default=False, repr=False)
+
+    def painpoints(self):
+        """The version's PainPointClassifier, or None for an artifact written before pain points per complaint."""
+        if self._painpoints is None and (self.folder / "painpoint").is_dir():
+            from ..painpoints.persist import PainPointModelError, load_painpoint_model
+
+            try:
+                self._painpoints = load_painpoint_model(self.folder / "painpoint")
+            except PainPointModelError as e:
+                raise ArtifactError(f"{_fix(self.folder / 'painpoint')} ({e})") from None
+        return self._painpoints
+
+    def known(self) -> KnownTexts | None:
+        """The library's own texts with their stored topic and pain point (None in older artifacts)."""
+        if self._known is False:
+            try:
+                self._known = KnownTexts.load(self.folder, [p["key"] for p in self.taxonomy], _read_npy)
+            except ValueError as e:
+                raise ArtifactError(f"{_fix(self.folder / 'known_hash.npy')} ({e})") from None
+        return self._known
 
     @property
     def version(self) -> int:
@@ -248,11 +282,13 @@ def topic_entries(store, version: int, lexicons: str | None = None) -> list[dict
             for r in df.itertuples(index=False)]
 
 
-def taxonomy_entries(lexicons: str | None = None) -> list[dict]:
-    from .taxonomy import load_taxonomy
+def taxonomy_entries(taxonomy) -> list[dict]:
+    """Key, name, department and action per pain point (`taxonomy`: PainPoints, or a lexicon folder)."""
+    if taxonomy is None or isinstance(taxonomy, (str, Path)):
+        from ..painpoints.taxonomy import load_taxonomy
 
-    return [{"key": p.key, "name": p.name, "department": p.department, "seeds": list(p.seeds)}
-            for p in load_taxonomy(lexicons)]
+        taxonomy = load_taxonomy(taxonomy)
+    return [{"key": p.key, "name": p.name, "department": p.department, "action": p.action} for p in taxonomy]
 
 
 def neighbour_meta(store, complaint_ids: list[str]) -> dict[str, list]:
@@ -283,3 +319,5 @@ def refresh_topics(library: Library, store, lexicons: str | None = None) -> None
         t["threshold"], t["typical"] = learned.get(t["topic_id"], (None, None))
     table["topics"] = topics
     write_json(path, table)
+    if (folder / "known_hash.npy").exists():  # a re-mapped topic's complaints now carry its pain point
+        save_known(folder, known_from_store(store, version, [p["key"] for p in table["taxonomy"]]))

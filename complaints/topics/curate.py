@@ -14,7 +14,7 @@ from ..config import Library
 from ..store import LibraryStore, open_store
 from .catalog import CurationError, current_version, topics_frame
 from .compact import refresh_topics
-from .taxonomy import load_taxonomy, resolve_painpoint
+from ..painpoints.taxonomy import load_taxonomy, resolve_painpoint
 
 
 def list_topics(library: Library, version: int | None = None, lexicons: str | None = None) -> list[dict]:
@@ -69,13 +69,17 @@ def rename_topic(library: Library, topic_id: int, label: str) -> None:
 
 
 def set_painpoint(library: Library, topic_id: int, painpoint: str, lexicons: str | None = None) -> str:
+    """Re-map a topic: it and its complaints carry `painpoint` now (a complaint corrected one by one to
+    another pain point leaves the topic), and the complaints train the pain-point model at the next
+    fit or update."""
+    from .fit import apply_curation
+
     p = resolve_painpoint(load_taxonomy(lexicons), painpoint)
     with open_store(library, write=True) as s, s.transaction():
         v = current_version(s)
         _require(s, v, topic_id)
         _touch(s, topic_id, painpoint=p.key)
-        s.execute("UPDATE topics SET painpoint = ? WHERE version = ? AND topic_id = ?", [p.key, v, topic_id])
-        s.execute("UPDATE assignments SET painpoint = ? WHERE version = ? AND topic_id = ?", [p.key, v, topic_id])
+        apply_curation(s, v)
         refresh_topics(library, s, lexicons)
     return p.key
 
@@ -93,8 +97,11 @@ def merge_topics(library: Library, target: int, sources: list[int]) -> int:
             _touch(s, src, merged_into=target)
         ids = ",".join(str(int(x)) for x in sources)
         pain = s.scalar("SELECT painpoint FROM topics WHERE version = ? AND topic_id = ?", [v, target])
-        s.execute(f"UPDATE assignments SET topic_id = ?, painpoint = ? WHERE version = ? AND topic_id IN ({ids})",
-                  [target, pain, v])
+        # one topic, one pain point: the merged complaints carry the target's (a topic-level decision)
+        s.execute(f"""UPDATE assignments SET topic_id = ?, painpoint_source = 'topic_curation',
+                             painpoint_status = 'assigned', painpoint_confidence = 1.0, painpoint = ?
+                      WHERE version = ? AND topic_id IN ({ids}) AND painpoint <> ?""", [target, pain, v, pain])
+        s.execute(f"UPDATE assignments SET topic_id = ? WHERE version = ? AND topic_id IN ({ids})", [target, v])
         size = s.scalar("SELECT count(*) FROM assignments WHERE version = ? AND topic_id = ?", [v, target])
         s.execute("UPDATE topics SET size = ? WHERE version = ? AND topic_id = ?", [size, v, target])
         s.execute(f"UPDATE topics SET status = 'merged', size = 0 WHERE version = ? AND topic_id IN ({ids})", [v])

@@ -1,4 +1,5 @@
-"""`complaints fit`: embed the library's complaints, fit topics, map pain points, version the result."""
+"""`complaints fit`: decide every complaint's pain point, embed, fit topics nested under the pain points,
+version the result."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ from ..lock import library_lock
 from ..store import LibraryStore, open_store
 from .assign import TopicAssigner
 from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
+from .known import known_from_store
 from .model import OUTLIER, TopicModel
 from .stable_ids import assign_stable_ids
-from .taxonomy import OTHER, PainPointMapper, load_taxonomy
+from .nesting import nest_model
 
 MIN_DOCS = 50
 
@@ -46,6 +48,7 @@ class FitResult:
     carried_topic_ids: list[int] = field(default_factory=list)
     skipped_no_content: int = 0
     newly_embedded: int = 0
+    painpoints: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -107,21 +110,31 @@ def _check_corpus(texts: list[str], tokens: list[list[str]]) -> np.ndarray:
     return usable
 
 
+NESTING = ("enforce", "semi")
+
+
 def fit_library(library: Library, embedder: str = "lexical", clustering: str = "hdbscan",
                 min_topic_size: int | None = None, n_topics: int | None = None, seed: int = 42,
-                lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> FitResult:
-    """Fit a new model version on every complaint in the library."""
+                lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None,
+                nesting: str = "enforce") -> FitResult:
+    """Fit a new model version on every complaint in the library. `nesting`: how topics come to sit
+    under pain points: "enforce" (cluster, then nest) or "semi" (semi-supervised UMAP on the pain
+    points, then nest); bench/painpoint_nesting.py measures them."""
     import time
 
     from ..embed import EmbeddingCache, embed_with_cache
+    from ..painpoints import stage as painpoint_stage
     from ..text.segment import Segmenter
+
+    if nesting not in NESTING:
+        raise FitError(f"nesting must be one of {', '.join(NESTING)}, got {nesting!r}")
 
     step = progress or (lambda *a: None)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     with exclusive_fit(library):
         with open_store(library) as store:
-            docs = store.query("SELECT complaint_id, text FROM complaints ORDER BY complaint_id")
+            docs = store.query("SELECT complaint_id, text, attributes FROM complaints ORDER BY complaint_id")
             prev = latest_version(store)
         ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
         seg = Segmenter(lexicons)
@@ -131,6 +144,12 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         fit_ids = [i for i, u in zip(ids, usable) if u]
         fit_texts = [t for t, u in zip(texts, usable) if u]
         times["segment"] = time.perf_counter() - t0
+
+        t = time.perf_counter()
+        with open_store(library) as store:
+            pmodel, decisions, sup = painpoint_stage.run(store, ids, texts, tokens, docs["attributes"].tolist(),
+                                                         lexicons, prev, progress=step)
+        times["painpoints"] = time.perf_counter() - t
 
         t = time.perf_counter()
         emb = _embedder_for(library, embedder, fit_texts, lexicons)
@@ -145,27 +164,28 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
 
         t = time.perf_counter()
         step("cluster", 0, 1)
+        fit_pp = decisions[usable]
+        y = None
+        if nesting == "semi":
+            index = {k: i for i, k in enumerate(pmodel.keys_)}
+            y = [index[p] if s == "assigned" else -1 for p, s in zip(fit_pp["painpoint"], fit_pp["painpoint_status"])]
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
-                           lexicons=lexicons).fit(fit_texts, vectors, embedder=emb)
+                           lexicons=lexicons).fit(fit_texts, vectors, embedder=emb, y=y)
         times["topics"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        taxonomy = load_taxonomy(lexicons)
-        mapper = PainPointMapper(taxonomy).fit(emb)
-        raw = model.topics_
-        fit_tokens = [t for t, u in zip(tokens, usable) if u]
-        members = [np.flatnonzero(model.labels_ == r) for r in raw]
-        pains = dict(zip(raw, mapper.predict([model.keywords_[r] for r in raw],
-                                             np.stack([model.centroids_[r] for r in raw]),
-                                             [[fit_tokens[i] for i in m] for m in members]))) if raw else {}
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
-                mapping, lineage, first_seen = assign_stable_ids(store, prev, fit_ids, model.labels_, raw)
+                mapping, lineage, first_seen = assign_stable_ids(store, prev, fit_ids, model.labels_, model.topics_)
+                pains, nested = nest_model(store, model, mapping, fit_texts, vectors, emb, fit_pp)
+                decisions.loc[usable, nested.columns] = nested.to_numpy()
+                mapping = {r: s for r, s in mapping.items() if r in pains}
                 artifact = _write_artifacts(library, version, model, emb, mapping, pains, fit_ids)
                 try:
                     _write_version(store, version, "fit", prev, embedder, emb, clustering, model, mapping,
-                                   lineage, first_seen, pains, fit_ids, ids, usable, artifact, seed)
+                                   lineage, first_seen, pains, fit_ids, ids, usable, artifact, seed, decisions,
+                                   {"painpoint_fingerprint": sup.fingerprint, "nesting": nesting})
                     stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in model.labels_])
                     assigner = TopicAssigner().fit(vectors, stable_labels, core=model.method_ == "cluster",
                                                    centroids=stable_centroids(model, mapping))
@@ -173,9 +193,11 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                                   segmenter_dictionary=seg.dictionary_subset(texts),
                                   segmenter_id=getattr(emb, "segmenter_id", seg.id),
                                   topics=topic_entries(store, version, lexicons), assigner=assigner,
-                                  taxonomy=taxonomy_entries(lexicons), neighbour_vectors=vectors,
+                                  taxonomy=taxonomy_entries(pmodel.taxonomy_), neighbour_vectors=vectors,
                                   neighbours={**neighbour_meta(store, fit_ids),
-                                              "topics": [int(x) for x in stable_labels]})
+                                              "topics": [int(x) for x in stable_labels]},
+                                  painpoints=pmodel, painpoint_fingerprint=sup.fingerprint,
+                                  known=known_from_store(store, version, pmodel.keys_))
                 except BaseException:
                     shutil.rmtree(artifact, ignore_errors=True)
                     raise
@@ -188,7 +210,20 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          outlier_share=model.outlier_share_, embedder=embedder, embedder_id=emb.id,
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
-                         skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded))
+                         skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded),
+                         painpoints=painpoint_summary(decisions, sup, model.method_))
+
+
+def painpoint_summary(decisions: pd.DataFrame, sup, method: np.ndarray | None = None) -> dict:
+    """What the pain-point stage did, for the command's report: counts per pain point and status, sources,
+    the supervision it used and how many complaints nesting moved or took out of a topic."""
+    out = {"per_painpoint": decisions["painpoint"].value_counts().to_dict(),
+           "uncertain": int((decisions["painpoint_status"] == "uncertain").sum()),
+           "sources": decisions["painpoint_source"].value_counts().to_dict(), "supervision": dict(sup.counts)}
+    if method is not None:
+        out["moved_to_own_painpoint_topic"] = int((method == "painpoint_nested").sum())
+        out["left_topic_for_painpoint"] = int((method == "painpoint_outlier").sum())
+    return out
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:
@@ -235,7 +270,7 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
 def _write_version(store: LibraryStore, version: int, kind: str, prev: int | None, spec: str, emb,
                    clustering: str, model: TopicModel, mapping: dict[int, int], lineage: dict, first_seen: dict,
                    pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: Path,
-                   seed: int) -> None:
+                   seed: int, decisions: pd.DataFrame, extra_params: dict) -> None:
     rows = []
     for s in sorted(set(mapping.values())):
         raws = sorted((r for r, v in mapping.items() if v == s), key=lambda r: -model.sizes_[r])
@@ -257,32 +292,40 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
     topics = pd.DataFrame(rows, columns=["version", "topic_id", "label", "keywords", "keywords_diverse", "painpoint",
                                          "painpoint_score", "size", "examples", "lineage", "first_version", "status"])
     store.append("topics", topics)
-    pain_of = {s: p for s, p in zip(topics["topic_id"], topics["painpoint"])}
     stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in model.labels_], dtype=np.int64)
-    assign = pd.DataFrame({"version": version, "complaint_id": fit_ids, "topic_id": stable_labels,
-                           "painpoint": [pain_of.get(int(s), OTHER) for s in stable_labels],
-                           "confidence": model.confidence_.astype(float), "method": model.method_})
-    skipped = [i for i, u in zip(all_ids, usable) if not u]
-    if skipped:
-        assign = pd.concat([assign, pd.DataFrame({"version": version, "complaint_id": skipped, "topic_id": OUTLIER,
-                                                  "painpoint": OTHER, "confidence": 0.0,
-                                                  "method": "no_content"})], ignore_index=True)
+    topic_of = dict(zip(fit_ids, stable_labels.tolist()))
+    conf_of = dict(zip(fit_ids, model.confidence_.astype(float).tolist()))
+    method_of = dict(zip(fit_ids, model.method_.tolist()))
+    assign = decisions.copy()
+    assign.insert(0, "version", version)
+    assign["topic_id"] = [topic_of.get(c, OUTLIER) for c in all_ids]
+    assign["confidence"] = [conf_of.get(c, 0.0) for c in all_ids]
+    assign["method"] = [method_of.get(c, "no_content") for c in all_ids]
     store.append("assignments", assign)
     store.append("model_versions", pd.DataFrame([{
         "version": version, "created_at": dt.datetime.now(), "kind": kind, "parent_version": prev,
         "embedder": spec, "embedder_id": emb.id, "clustering": clustering, "n_docs": len(all_ids),
         "n_topics": len(topics), "outlier_share": model.outlier_share_,
-        "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics}),
+        "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics,
+                              **extra_params}),
         "artifact_dir": str(artifact)}]))
     # Curation is keyed by stable id and applies to the new version as well.
     apply_curation(store, version)
 
 
 def apply_curation(store: LibraryStore, version: int) -> None:
-    """Re-apply analysts' painpoint overrides to a version's topics and assignments."""
+    """Re-apply analysts' pain-point overrides to a version's topics, and keep every topic's complaints
+    on its pain point: those of a re-mapped topic take it (unless corrected one by one), and a
+    complaint whose own pain point still differs leaves the topic, keeping its pain point."""
     store.execute("""UPDATE topics SET painpoint = c.painpoint FROM curation c
                      WHERE topics.version = ? AND topics.topic_id = c.topic_id AND c.painpoint IS NOT NULL""",
                   [version])
-    store.execute("""UPDATE assignments SET painpoint = t.painpoint FROM topics t
-                     WHERE assignments.version = ? AND t.version = ? AND assignments.topic_id = t.topic_id""",
-                  [version, version])
+    store.execute("""UPDATE assignments SET painpoint = t.painpoint, painpoint_source = 'topic_curation',
+                            painpoint_status = 'assigned', painpoint_confidence = 1.0
+                     FROM topics t JOIN curation c USING (topic_id)
+                     WHERE assignments.version = ? AND t.version = ? AND assignments.topic_id = t.topic_id
+                       AND c.painpoint IS NOT NULL AND assignments.painpoint <> t.painpoint
+                       AND assignments.painpoint_source <> 'correction'""", [version, version])
+    store.execute("""UPDATE assignments SET topic_id = -1, method = 'painpoint_outlier' FROM topics t
+                     WHERE assignments.version = ? AND t.version = ? AND assignments.topic_id = t.topic_id
+                       AND assignments.painpoint <> t.painpoint""", [version, version])

@@ -42,7 +42,9 @@ class TopicModel:
         # Enough complaints per topic for an analyst to act on; scales with the library.
         return self.min_topic_size or int(max(15, min(500, round(n / 150))))
 
-    def fit(self, texts: Sequence[str], embeddings: np.ndarray, embedder=None) -> "TopicModel":
+    def fit(self, texts: Sequence[str], embeddings: np.ndarray, embedder=None,
+            y: Sequence[int] | None = None) -> "TopicModel":
+        """`y`: an optional class per text (-1 = unknown) for semi-supervised UMAP (BERTopic's `y=`)."""
         import logging
 
         from bertopic import BERTopic
@@ -64,7 +66,7 @@ class TopicModel:
                          top_n_words=max(30, self.top_n_words), min_topic_size=mts,
                          calculate_probabilities=False, verbose=False)
         logging.getLogger("BERTopic").setLevel(logging.ERROR)  # BERTopic() resets it to WARNING
-        initial, _ = model.fit_transform(texts, embeddings=embeddings)
+        initial, _ = model.fit_transform(texts, embeddings=embeddings, y=None if y is None else list(y))
         initial = np.asarray(initial)
         if not (initial != OUTLIER).any():
             # Density clustering found nothing (small or uniform library): fall back to k-means
@@ -90,6 +92,21 @@ class TopicModel:
         self.initial_labels_ = initial
         self.labels_ = labels
         self.min_topic_size_ = mts
+        self._describe(texts, embeddings, embedder)
+        return self
+
+    def relabel(self, texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, embedder=None) -> "TopicModel":
+        """New topic labels for the same texts (e.g. nested under pain points): keywords, centroids,
+        examples and sizes are described again; complaints whose topic changed are no longer core."""
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        texts, labels = list(texts), np.asarray(labels)
+        embeddings = _unit(np.asarray(embeddings, dtype=np.float32))
+        self.initial_labels_ = np.where(labels == self.labels_, self.initial_labels_, OUTLIER)
+        self.labels_ = labels
+        self.bertopic_.update_topics(texts, topics=labels.tolist(), top_n_words=max(30, self.top_n_words),
+                                     vectorizer_model=self.bertopic_.vectorizer_model,
+                                     ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True))
         self._describe(texts, embeddings, embedder)
         return self
 
