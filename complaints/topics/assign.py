@@ -69,18 +69,23 @@ class TopicAssigner:
     def similarities(self, vectors: np.ndarray) -> np.ndarray:
         return unit_rows(vectors) @ self.centroids_.T
 
-    def transform(self, vectors: np.ndarray) -> dict[str, np.ndarray]:
-        """Per row: `topic` (-1 = unassigned), `nearest` topic, its `similarity`, and `all` cosines."""
+    def transform(self, vectors: np.ndarray, allowed: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Per row: `topic` (-1 = unassigned), `nearest` topic, its `similarity`, and `all` cosines.
+        `allowed` (rows x topics, bool) limits each row's choice, e.g. to the topics of its pain point."""
         n = len(vectors)
         if n == 0 or not len(self.topic_ids_):
             return {"topic": np.full(n, UNASSIGNED), "nearest": np.full(n, UNASSIGNED),
                     "similarity": np.zeros(n, dtype=np.float32),
                     "all": np.zeros((n, len(self.topic_ids_)), dtype=np.float32)}
         sims = self.similarities(vectors)
-        best = sims.argmax(axis=1)
+        pick = sims if allowed is None else np.where(allowed, sims, -np.inf)
+        best = pick.argmax(axis=1)
         sim = sims[np.arange(n), best]
         nearest = self.topic_ids_[best]
-        topic = np.where(sim >= self.thresholds_[best], nearest, UNASSIGNED)
+        ok = sim >= self.thresholds_[best]
+        if allowed is not None:
+            ok &= allowed[np.arange(n), best]
+        topic = np.where(ok, nearest, UNASSIGNED)
         return {"topic": topic, "nearest": nearest, "similarity": sim.astype(np.float32), "all": sims}
 
 

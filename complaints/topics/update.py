@@ -1,10 +1,15 @@
 """`complaints update`: place complaints ingested since the last fit or update, surface emerging topics.
 
 Much cheaper than a refit: the fitted embedder and topic centroids stay as they are, only
-new complaints are embedded (and cached), each is assigned to its nearest stable topic when
-close enough, and the rest are clustered into emerging topics with fresh stable ids. The
-result is a new model version (kind "update") holding every earlier assignment plus the new
-ones, a drift summary, and a new classify artifact. Safe from cron: nothing new, no version.
+new complaints are embedded (and cached). Each new complaint gets its pain point from the
+version's pain-point model, then joins the nearest stable topic *of that pain point* when close
+enough; the rest are clustered into emerging topics with fresh stable ids (each nested under the
+pain point of most of its members). When the taxonomy, the corrections, a topic's curated pain
+point or the operator mapping changed since the version was made, the pain-point model is refitted
+and every complaint is decided again (and its topic re-nested): an analyst's edit takes effect here.
+The result is a new model version (kind "update") holding every earlier assignment plus the new
+ones, a drift summary, and a new classify artifact. Safe from cron: nothing new and nothing
+changed, no version.
 """
 
 from __future__ import annotations
@@ -35,9 +40,10 @@ from .compact import (
 )
 from .drift import drift_summary
 from .emerging import EmergingTopics, ctfidf_keywords, mmr
-from .fit import FitError, auto_label, apply_curation, exclusive_fit, latest_version
+from .fit import FitError, auto_label, apply_curation, exclusive_fit, latest_version, painpoint_summary
+from .known import known_from_store
+from .renest import nest_groups, renest, topic_painpoints
 from .stable_ids import allocate_ids, merged_into, resolve_merge
-from .taxonomy import OTHER, PainPointMapper, load_taxonomy
 
 BACKGROUND_PER_TOPIC = 100
 
@@ -50,6 +56,7 @@ class UpdateResult:
     assigned: int = 0
     unassigned: int = 0
     no_content: int = 0
+    painpoints: dict = field(default_factory=dict)
     emerging: list[dict] = field(default_factory=list)
     drift: list[dict] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -63,7 +70,7 @@ class UpdateResult:
 
 
 def _new_complaints(store: LibraryStore, version: int) -> pd.DataFrame:
-    return store.query("""SELECT c.complaint_id, c.text, c.received_at FROM complaints c
+    return store.query("""SELECT c.complaint_id, c.text, c.received_at, c.attributes FROM complaints c
                           WHERE NOT EXISTS (SELECT 1 FROM assignments a
                                             WHERE a.version = ? AND a.complaint_id = c.complaint_id)
                           ORDER BY c.complaint_id""", [version])
@@ -88,6 +95,8 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                    progress: Callable[[str, int, int], None] | None = None) -> UpdateResult:
     """Assign what arrived since the latest version; see the module docstring."""
     from ..embed import embed_with_cache, load_embedder
+    from ..painpoints import stage as painpoint_stage
+    from ..painpoints.persist import load_painpoint_model, saved_fingerprint
 
     step = progress or (lambda *a: None)
     t0 = time.perf_counter()
@@ -100,9 +109,12 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
             new = _new_complaints(store, prev)
             parent = store.query("SELECT * FROM model_versions WHERE version = ?", [prev]).iloc[0]
             params = json.loads(parent["params"] or "{}")
-        if new.empty:
-            return UpdateResult(version=None, parent_version=prev)
+            sup = painpoint_stage.gather(store, new["complaint_id"].tolist(), new["attributes"].tolist(), lexicons,
+                                         prev)
         parent_dir = Path(parent["artifact_dir"])
+        refit = saved_fingerprint(parent_dir / "classify" / "painpoint") != sup.fingerprint
+        if new.empty and not refit:
+            return UpdateResult(version=None, parent_version=prev)
         compact = load_compact(parent_dir / "classify", lexicons)
         emb = load_embedder(parent_dir / "embedder", lexicons=lexicons)
         texts = new["text"].tolist()
@@ -116,13 +128,35 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         t = time.perf_counter()
         seg = getattr(emb, "segmenter", None) or compact.segmenter
         tokens = _tokenize(emb, seg, texts)
+        redecided = None
+        if refit:  # the analysts changed what pain points mean: decide every complaint again
+            with open_store(library) as store:
+                everything = store.query("SELECT complaint_id, text, attributes FROM complaints ORDER BY complaint_id")
+                pmodel, redecided, sup = painpoint_stage.run(
+                    store, everything["complaint_id"].tolist(), everything["text"].tolist(),
+                    _tokenize(emb, seg, everything["text"].tolist()), everything["attributes"].tolist(), lexicons,
+                    prev, progress=step)
+            decisions = redecided.set_index("complaint_id").loc[ids].reset_index() if ids else redecided.iloc[:0]
+        else:
+            pmodel = load_painpoint_model(parent_dir / "classify" / "painpoint")
+            decisions = painpoint_stage.decide(pmodel, ids, texts, tokens, sup.allowed)
+        times["painpoints"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        with open_store(library) as store:
+            topic_pp, renested = renest(store, prev, redecided, compact, emb) if refit else \
+                (topic_painpoints(store, prev), None)
+        pp = decisions["painpoint"].to_numpy(dtype=object)
+        cols = np.array([topic_pp.get(int(x)) for x in compact.assigner.topic_ids_], dtype=object)
         content = np.linalg.norm(vectors, axis=1) > 0
-        res = compact.assigner.transform(vectors)
+        res = compact.assigner.transform(vectors, cols[None, :] == pp[:, None])
         topic = np.where(content, res["topic"], UNASSIGNED)
         conf = np.where(topic != UNASSIGNED, np.clip(res["similarity"], 0, 1), 0.0)
         index, old_meta = compact.neighbours()
         far = np.flatnonzero(content & (topic == UNASSIGNED))
         voted, support = neighbour_vote(*index.search(vectors[far], KNN, res["all"][far]), index.topics)
+        voted = np.array([v if v != UNASSIGNED and topic_pp.get(int(v)) == pp[i] else UNASSIGNED
+                          for v, i in zip(voted, far)], dtype=np.int64)
         topic[far], conf[far] = np.where(voted != UNASSIGNED, voted, topic[far]), np.where(voted != UNASSIGNED,
                                                                                         support, conf[far])
         by_vote = np.zeros(len(topic), dtype=bool)
@@ -142,17 +176,19 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         typical = float(np.median(compact.assigner.typical_)) if len(compact.assigner.typical_) else 0.33
         finder = EmergingTopics(min_size=min_size, min_coherence=0.8 * typical).fit(
             vectors[open_rows], [tokens[i] for i in open_rows], bg_classes)
+        nest_groups(finder, pp[open_rows], decisions["painpoint_confidence"].to_numpy()[open_rows])
         times["assign"] = time.perf_counter() - t
 
         with open_store(library, write=True) as store, store.transaction():
             version = prev + 1
             emerging, em_assigner = _emerging_topics(store, finder, open_rows, vectors, tokens, bg_classes, texts,
-                                                     ids, emb, lexicons, version)
+                                                     ids, emb, version)
             for g, (grp, rows) in enumerate(zip(emerging, finder.groups_)):
                 r = open_rows[rows]
                 if (word := finder.signatures_[g]) is not None:
                     # placed only by older complaints' vote, yet using the new issue's own word: the new issue
-                    r = np.union1d(r, [i for i in np.flatnonzero(by_vote) if word in tokens[i]]).astype(np.int64)
+                    r = np.union1d(r, [i for i in np.flatnonzero(by_vote)
+                                       if word in tokens[i] and pp[i] == grp["painpoint"]]).astype(np.int64)
                 topic[r], grp["size"] = grp["topic_id"], len(r)
                 conf[r] = np.clip(vectors[r] @ finder.centroids_[g], 0, 1)
             merges = merged_into(store)
@@ -163,7 +199,9 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
             method = np.where(np.isin(topic, list(emerging_ids)), "emerging", method)
             folder = library.models_dir / f"v{version}"
             try:
-                _write_update(store, library, version, prev, parent, ids, topic, conf, method, emerging)
+                _write_update(store, library, version, prev, parent, ids, topic, conf, method, emerging, decisions,
+                              renested, topic_pp, {"painpoint_fingerprint": sup.fingerprint,
+                                                   "painpoint_refit": bool(refit)})
                 drift = drift_summary(store, version, prev, new)
                 assigner = compact.assigner.extend(em_assigner) if em_assigner is not None else compact.assigner
                 _write_folder(folder, parent_dir, version, prev, emb)
@@ -171,22 +209,33 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                 meta = neighbour_meta(store, [ids[i] for i in keep])
                 dictionary = read_json(parent_dir / "classify" / "jieba.json")
                 dictionary["freq"].update(seg.dictionary_subset(texts)["freq"])
+                final = dict(store.query("SELECT complaint_id, topic_id FROM assignments WHERE version = ?",
+                                         [version]).itertuples(index=False, name=None))
                 write_compact(folder, version=version, embedder=emb, segmenter_dictionary=dictionary,
                               segmenter_id=compact.manifest["segmenter_id"],
                               topics=topic_entries(store, version, lexicons), assigner=assigner,
-                              taxonomy=taxonomy_entries(lexicons),
+                              taxonomy=taxonomy_entries(pmodel.taxonomy_),
                               neighbour_vectors=np.vstack([index.vectors, vectors[keep]]),
                               neighbours={**{k: old_meta[k].tolist() + meta[k] for k in ("ids", "dates", "snippets")},
-                                          "topics": old_meta["topics"].tolist() + [int(x) for x in topic[keep]]},
-                              parent=parent_dir / "classify")
+                                          "topics": [final.get(str(c), UNASSIGNED) for c in old_meta["ids"]]
+                                          + [int(final.get(ids[i], UNASSIGNED)) for i in keep]},
+                              parent=parent_dir / "classify", painpoints=pmodel,
+                              painpoint_fingerprint=sup.fingerprint,
+                              known=known_from_store(store, version, pmodel.keys_))
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
         point_to(library, version, folder)
     times["total"] = time.perf_counter() - t0
+    summary = painpoint_summary(decisions, sup)
+    summary["refit"] = bool(refit)
+    if renested is not None:
+        summary["redecided"] = int(len(redecided))
+        summary["changed_painpoint"] = int(renested["changed"].sum())
     return UpdateResult(version=version, parent_version=prev, new_complaints=len(ids),
                         assigned=int(np.isin(method, ["update", "neighbours"]).sum()),
                         unassigned=int((method == "unassigned").sum()), no_content=int((~content).sum()),
+                        painpoints=summary,
                         emerging=[{k: g[k] for k in ("topic_id", "label", "size", "painpoint", "keywords", "signature")}
                                   for g in emerging],
                         drift=drift, seconds={k: round(v, 2) for k, v in times.items()})
@@ -194,19 +243,19 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
 
 def _emerging_topics(store: LibraryStore, finder: EmergingTopics, open_rows: np.ndarray, vectors: np.ndarray,
                      tokens: list[list[str]], bg_classes: list[list[list[str]]], texts: list[str], ids: list[str],
-                     emb, lexicons: str | None, version: int) -> tuple[list[dict], TopicAssigner | None]:
-    """Describe each emerging group (keywords, examples, pain point) and give it a new stable id."""
+                     emb, version: int) -> tuple[list[dict], TopicAssigner | None]:
+    """Describe each emerging group (keywords, examples; its pain point is its members', see
+    `_nest_groups`) and give it a new stable id."""
     if not finder.groups_:
         return [], None
     classes = [[tokens[open_rows[i]] for i in rows] for rows in finder.groups_] + bg_classes
     keywords = ctfidf_keywords(classes, top_n=30)[: len(finder.groups_)]
-    mapper = PainPointMapper(load_taxonomy(lexicons)).fit(emb)
     cents = np.stack(finder.centroids_)
-    pains = mapper.predict([k[:10] for k in keywords], cents, classes[: len(finder.groups_)])
     new_ids = allocate_ids(store, len(finder.groups_))
     reps = finder.representatives(vectors[open_rows], [texts[i] for i in open_rows])
     out = []
-    for g, (tid, kws, (pain, score), rep) in enumerate(zip(new_ids, keywords, pains, reps)):
+    for g, (tid, kws, pain, rep) in enumerate(zip(new_ids, keywords, finder.painpoints_, reps)):
+        score = 1.0
         cand = [w for w, _ in kws]
         diverse = mmr(cents[g], np.asarray(emb.transform(cand), dtype=np.float32), cand, 10) if cand else []
         out.append({"topic_id": tid, "label": auto_label(kws[:10]), "keywords": [w for w, _ in kws[:10]],
@@ -224,13 +273,31 @@ def _emerging_topics(store: LibraryStore, finder: EmergingTopics, open_rows: np.
 
 def _write_update(store: LibraryStore, library: Library, version: int, prev: int, parent: pd.Series,
                   ids: list[str], topic: np.ndarray, conf: np.ndarray, method: np.ndarray,
-                  emerging: list[dict]) -> None:
-    """The new version: every earlier assignment carried over plus the new ones; topics with new sizes."""
-    store.execute("""INSERT INTO assignments SELECT ?, complaint_id, topic_id, painpoint, confidence, method
-                     FROM assignments WHERE version = ?""", [version, prev])
+                  emerging: list[dict], decisions: pd.DataFrame, renested: pd.DataFrame | None,
+                  topic_pp: dict[int, str], extra_params: dict) -> None:
+    """The new version: every earlier assignment carried over (re-decided and re-nested after a pain-point
+    refit) plus the new ones; topics with new sizes and, after a refit, their pain points."""
+    cols = ("complaint_id, topic_id, painpoint, confidence, method, painpoint_confidence, painpoint_status, "
+            "painpoint_source, painpoint_evidence, painpoint_second")
+    store.execute(f"INSERT INTO assignments (version, {cols}) SELECT ?, {cols} FROM assignments WHERE version = ?",
+                  [version, prev])
     store.execute("""INSERT INTO topics SELECT ?, topic_id, label, keywords, keywords_diverse, painpoint,
                      painpoint_score, size, examples, lineage, first_version, status FROM topics WHERE version = ?""",
                   [version, prev])
+    if renested is not None:
+        store.execute("CREATE TEMP TABLE _renested AS SELECT * FROM assignments WHERE false")
+        try:
+            store.append("_renested", renested.drop(columns=["changed"]))
+            store.execute("""UPDATE assignments SET topic_id = r.topic_id, painpoint = r.painpoint,
+                                    painpoint_confidence = r.painpoint_confidence, painpoint_status = r.painpoint_status,
+                                    painpoint_source = r.painpoint_source, painpoint_evidence = r.painpoint_evidence,
+                                    painpoint_second = r.painpoint_second, method = coalesce(r.method, assignments.method)
+                             FROM _renested r WHERE assignments.version = ? AND assignments.complaint_id = r.complaint_id""",
+                          [version])
+        finally:
+            store.execute("DROP TABLE IF EXISTS _renested")
+        for t, p in topic_pp.items():
+            store.execute("UPDATE topics SET painpoint = ? WHERE version = ? AND topic_id = ?", [p, version, int(t)])
     if emerging:
         store.append("topics", pd.DataFrame([{
             "version": version, "topic_id": g["topic_id"], "label": g["label"],
@@ -238,14 +305,16 @@ def _write_update(store: LibraryStore, library: Library, version: int, prev: int
             "keywords_diverse": json.dumps(g["keywords_diverse"], ensure_ascii=False), "painpoint": g["painpoint"],
             "painpoint_score": round(g["painpoint_score"], 4), "size": 0, "examples": json.dumps(g["examples"]),
             "lineage": "[]", "first_version": version, "status": "emerging"} for g in emerging]))
-    pain_of = dict(store.query("SELECT topic_id, painpoint FROM topics WHERE version = ?",
-                               [version]).itertuples(index=False, name=None))
-    store.append("assignments", pd.DataFrame({
-        "version": version, "complaint_id": ids, "topic_id": topic.astype(np.int64),
-        "painpoint": [pain_of.get(int(t), OTHER) for t in topic], "confidence": conf.astype(float),
-        "method": method}))
-    store.execute("""UPDATE topics SET size = n.n FROM (SELECT topic_id, count(*) AS n FROM assignments
-                     WHERE version = ? GROUP BY topic_id) n
+    rows = decisions.copy()
+    rows.insert(0, "version", version)
+    rows["complaint_id"] = ids
+    rows["topic_id"] = topic.astype(np.int64)
+    rows["confidence"] = conf.astype(float)
+    rows["method"] = method
+    store.append("assignments", rows)
+    store.execute("""UPDATE topics SET size = coalesce(n.n, 0) FROM (SELECT t.topic_id, count(a.topic_id) AS n
+                     FROM topics t LEFT JOIN assignments a ON a.version = t.version AND a.topic_id = t.topic_id
+                     WHERE t.version = ? GROUP BY t.topic_id) n
                      WHERE topics.version = ? AND topics.topic_id = n.topic_id AND topics.status <> 'merged'""",
                   [version, version])
     n_docs = int(store.scalar("SELECT count(*) FROM assignments WHERE version = ?", [version]))
@@ -256,7 +325,7 @@ def _write_update(store: LibraryStore, library: Library, version: int, prev: int
         "embedder": parent["embedder"], "embedder_id": parent["embedder_id"], "clustering": parent["clustering"],
         "n_docs": n_docs, "n_topics": n_topics, "outlier_share": outliers / max(1, n_docs),
         "params": json.dumps({**json.loads(parent["params"] or "{}"), "new_complaints": len(ids),
-                              "emerging": [g["topic_id"] for g in emerging]}),
+                              "emerging": [g["topic_id"] for g in emerging], **extra_params}),
         "artifact_dir": str(library.models_dir / f"v{version}")}]))
     apply_curation(store, version)
 
