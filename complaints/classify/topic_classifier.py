@@ -39,7 +39,10 @@ class TopicClassifier:
         self.model: CompactModel = load_compact(current_folder(library), lexicons)
         self.topics = {int(t["topic_id"]): t for t in self.model.topics}
         self.painpoints = {p["key"]: p for p in self.model.taxonomy}
-        self.seeds = [(p["key"], set(p["seeds"])) for p in self.model.taxonomy if p["seeds"]]
+        # each topic's pain point (merges followed), in the assigner's topic order: a complaint joins
+        # only a topic of its own pain point
+        self.topic_painpoint = np.array([(self._topic(int(t)) or {}).get("painpoint")
+                                         for t in self.model.assigner.topic_ids_], dtype=object)
         self.supervised = None
         folder = library.models_dir / "classifier"
         if supervised and (folder / "classifier.json").exists():
@@ -53,15 +56,14 @@ class TopicClassifier:
             t = self.topics.get(int(t["merged_into"]), t)
         return t
 
-    def _seed_painpoint(self, tokens: list[str]) -> tuple[str, list[str]]:
-        """For a complaint no topic claims: the pain point whose seed words it uses most."""
-        toks = set(tokens)
-        best, hits = "other", []
-        for key, seeds in self.seeds:
-            found = [s for s in seeds if s in toks]
-            if len(found) > len(hits):
-                best, hits = key, found
-        return best, hits
+    def _painpoints(self, clean: list[str], tokens: list[list[str]]) -> list[dict]:
+        """The version's per-complaint pain-point decisions (an artifact written before pain points were
+        decided per complaint has none: the topic's pain point is used, as it was then)."""
+        model = self.model.painpoints()
+        if model is None:
+            return [{"painpoint": None, "confidence": 0.0, "status": "uncertain", "evidence": [], "source": "topic",
+                     "second": None} for _ in clean]
+        return model.predict(clean, tokens)
 
     def classify(self, texts: list[str]) -> list[dict]:
         """One result per text (in order). Raises for an empty text; never for odd ones."""
@@ -83,7 +85,18 @@ class TopicClassifier:
     def _classify_chunk(self, clean: list[str], tokens: list[list[str]], truncated: list[bool]) -> list[dict]:
         vectors = self.model.embed(tokens, clean)
         has_content = np.linalg.norm(vectors, axis=1) > 0
-        res = self.model.assigner.transform(vectors)
+        decided = self._painpoints(clean, tokens)
+        known = self.model.known()
+        rows = known.find(clean) if known is not None else np.full(len(clean), -1)
+        for i in np.flatnonzero(rows >= 0):  # the library already holds this text: its decision stands
+            rec = known.record(int(rows[i]))
+            if rec["painpoint"] != decided[i]["painpoint"]:
+                decided[i] = {**decided[i], "evidence": [], "second": None, "source": "library"}
+            decided[i].update(painpoint=rec["painpoint"], confidence=round(rec["painpoint_confidence"], 3),
+                              status=rec["painpoint_status"])
+        pp = np.array([d["painpoint"] for d in decided], dtype=object)
+        allowed = (self.topic_painpoint[None, :] == pp[:, None]) if self.model.painpoints() is not None else None
+        res = self.model.assigner.transform(vectors, allowed)
         similar, voted, support = self._neighbours(vectors, has_content, res["all"])
         sup = None
         if self.supervised is not None:
@@ -95,27 +108,33 @@ class TopicClassifier:
             nearest = self._topic(int(res["nearest"][i])) if has_content[i] else None
             sim = float(res["similarity"][i]) if has_content[i] else 0.0
             conf = sim
-            if topic_id == UNASSIGNED and voted[i] != UNASSIGNED:
+            if topic_id == UNASSIGNED and voted[i] != UNASSIGNED and self._fits(int(voted[i]), pp[i]):
                 topic_id, conf = int(voted[i]), float(support[i])  # its close past complaints agree
+            if rows[i] >= 0:
+                rec = known.record(int(rows[i]))
+                topic_id, conf = rec["topic_id"], rec["confidence"]
             topic = self._topic(topic_id) if topic_id != UNASSIGNED else None
+            d = decided[i]
+            painpoint = d["painpoint"] or (topic["painpoint"] if topic else "other")
             if topic is not None:
-                status, painpoint = "assigned", topic["painpoint"]
+                status, reason = "assigned", None
                 words = set(tokens[i])
                 why = [w for w in topic["keywords"] if w in words][:8]
-                reason = None
             else:
-                painpoint, why = self._seed_painpoint(tokens[i])
+                why = []
                 status = "unassigned" if has_content[i] else "no_content"
                 reason = ("no word the model knows (only punctuation, emoji, numbers, stopwords "
                           "or non-Chinese text)") if not has_content[i] else \
-                    "not close enough to any topic" + ("; pain point from its seed words" if why else "")
-            pp = self.painpoints.get(painpoint, {"name": painpoint, "department": ""})
+                    "not close enough to any topic of its pain point"
+            pp_info = self.painpoints.get(painpoint, {"name": painpoint, "department": ""})
             item = {
                 "text": text[:SHOWN_CHARS] + ("…" if len(text) > SHOWN_CHARS else ""),
                 "status": status,
                 "topic_id": int(topic["topic_id"]) if topic else None,
                 "topic_label": topic["label"] if topic else None,
-                "painpoint": painpoint, "painpoint_name": pp["name"], "department": pp["department"],
+                "painpoint": painpoint, "painpoint_name": pp_info["name"], "department": pp_info["department"],
+                "painpoint_status": d["status"], "painpoint_confidence": d["confidence"],
+                "painpoint_evidence": d["evidence"], "painpoint_source": d["source"],
                 "confidence": round(max(0.0, min(1.0, conf)), 3) if topic else 0.0,
                 "similarity": round(sim, 3),
                 "keywords": why,
@@ -123,6 +142,8 @@ class TopicClassifier:
                 "similar": similar[i],
                 "model_version": self.model.version,
             }
+            if rows[i] >= 0:
+                item["in_library"] = True
             if reason:
                 item["reason"] = reason
             if truncated[i]:
@@ -131,6 +152,11 @@ class TopicClassifier:
                 item["supervised"] = {"label": sup[i][0], "probability": round(sup[i][1], 3)}
             results.append(item)
         return results
+
+    def _fits(self, topic_id: int, painpoint: str | None) -> bool:
+        """Whether a topic belongs to this pain point (always, for an artifact without pain-point model)."""
+        t = self._topic(topic_id)
+        return painpoint is None or self.model.painpoints() is None or (t is not None and t["painpoint"] == painpoint)
 
     def _neighbours(self, vectors: np.ndarray, ok: np.ndarray,
                     centroid_sims: np.ndarray) -> tuple[list[list[dict]], np.ndarray, np.ndarray]:
