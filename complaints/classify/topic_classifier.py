@@ -37,18 +37,21 @@ class TopicClassifier:
                  supervised: bool = True) -> None:
         self.top_k = max(0, int(top_k))
         self.model: CompactModel = load_compact(current_folder(library), lexicons)
-        self.topics = {int(t["topic_id"]): t for t in self.model.topics}
-        self.painpoints = {p["key"]: p for p in self.model.taxonomy}
-        # each topic's pain point (merges followed), in the assigner's topic order: a complaint joins
-        # only a topic of its own pain point
-        self.topic_painpoint = np.array([(self._topic(int(t)) or {}).get("painpoint")
-                                         for t in self.model.assigner.topic_ids_], dtype=object)
+        self._index()
         self.supervised = None
         folder = library.models_dir / "classifier"
         if supervised and (folder / "classifier.json").exists():
             from .supervised import ComplaintClassifier
 
             self.supervised = ComplaintClassifier.load(folder, lexicons=lexicons, segmenter=self.model.segmenter)
+
+    def _index(self) -> None:
+        """Topics and pain points by key; each topic's pain point (merges followed) in the assigner's
+        topic order, since a complaint joins only a topic of its own pain point."""
+        self.topics = {int(t["topic_id"]): t for t in self.model.topics}
+        self.painpoints = {p["key"]: p for p in self.model.taxonomy}
+        self.topic_painpoint = np.array([(self._topic(int(t)) or {}).get("painpoint")
+                                         for t in self.model.assigner.topic_ids_], dtype=object)
 
     def _topic(self, topic_id: int) -> dict | None:
         t = self.topics.get(int(topic_id))

@@ -21,6 +21,7 @@ from ..topics.compact import load_compact
 OUTPUT_COLUMNS = [
     ("text", "string"), ("status", "string"), ("topic_id", "int"), ("topic_label", "string"),
     ("painpoint", "string"), ("painpoint_name", "string"), ("department", "string"),
+    ("painpoint_status", "string"), ("painpoint_confidence", "double"), ("painpoint_source", "string"),
     ("confidence", "double"), ("similarity", "double"), ("model_version", "int"),
 ]
 _CACHE: dict[tuple[str, str | None], "FolderClassifier"] = {}
@@ -32,9 +33,7 @@ class FolderClassifier(TopicClassifier):
     def __init__(self, folder: str | Path, lexicons: str | None = None) -> None:  # noqa: super not called on purpose
         self.top_k = 0
         self.model = load_compact(Path(folder), lexicons)
-        self.topics = {int(t["topic_id"]): t for t in self.model.topics}
-        self.painpoints = {p["key"]: p for p in self.model.taxonomy}
-        self.seeds = [(p["key"], set(p["seeds"])) for p in self.model.taxonomy if p["seeds"]]
+        self._index()
         self.supervised = None
 
     def classify_masked(self, clean: list[str]) -> list[dict]:
@@ -75,11 +74,14 @@ def classify_frame(pdf: pd.DataFrame, folder: str, text_col: str = "text", id_co
     out = pd.DataFrame({
         "text": pd.Series(cols["text"], dtype=object), "status": cols["status"],
         "topic_id": pd.Series(cols["topic_id"], dtype="Int32"),
-        **{k: pd.Series(cols[k], dtype=object) for k in ("topic_label", "painpoint", "painpoint_name", "department")},
+        **{k: pd.Series(cols[k], dtype=object) for k in ("topic_label", "painpoint", "painpoint_name", "department",
+                                                          "painpoint_status")},
+        "painpoint_confidence": pd.Series(cols["painpoint_confidence"], dtype="float64"),
+        "painpoint_source": pd.Series(cols["painpoint_source"], dtype=object),
         "confidence": pd.Series(cols["confidence"], dtype="float64"),
         "similarity": pd.Series(cols["similarity"], dtype="float64"),
         "model_version": pd.Series(cols["model_version"], dtype="int32"),
-    })
+    })[[name for name, _ in OUTPUT_COLUMNS]]
     if id_col:
         out.insert(0, id_col, [None if _missing(v) else str(v) for v in pdf[id_col].tolist()])
     return out
@@ -97,7 +99,8 @@ def output_schema(id_col: str | None = None) -> str:
 def classify_spark(df, artifact_folder: str | Path, text_col: str = "text", id_col: str | None = "auto",
                    lexicons: str | None = None):
     """`df` with a text column -> id (if any), masked text, status, topic_id, topic_label, painpoint,
-    painpoint_name, department, confidence, similarity, model_version.
+    painpoint_name, department, painpoint_status, painpoint_confidence, painpoint_source, confidence,
+    similarity, model_version.
 
     `id_col="auto"` keeps ``complaint_id`` when the input has it. The artifact folder (a library's
     ``models/vN/classify``) must be readable by every worker: a shared path, or shipped with
