@@ -87,48 +87,57 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_frames(frames: dict[str, pd.DataFrame], path: str | Path) -> list[Path]:
-    """One .xlsx with a sheet per frame, or one .csv per frame (the first at `path`, the rest beside it)."""
+def write_frames(frames: dict[str, pd.DataFrame], path: str | Path, headers: str = "zh") -> list[Path]:
+    """One .xlsx with a sheet per frame, or one .csv per frame (the first at `path`, the rest beside it);
+    Chinese headers, safe cells and Excel formats from `complaints.report.sheets`."""
+    from ..report.sheets import Sheet, write_csv, write_xlsx
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise LinkError(f"{path}: 只能写 .csv 或 .xlsx (write .csv or .xlsx)")
+    if headers not in ("zh", "en"):
+        raise LinkError(f"--headers {headers!r}: 只能是 zh 或 en")
     if suffix == ".xlsx":
-        with pd.ExcelWriter(path) as xw:
-            for name, df in frames.items():
-                df = _flat(df)
-                for c in df.columns:  # Excel has no time zones
-                    if isinstance(df[c].dtype, pd.DatetimeTZDtype):
-                        df[c] = df[c].dt.tz_localize(None)
-                df.to_excel(xw, sheet_name=name[:31], index=False)
-        return [path]
-    if suffix != ".csv":
-        raise LinkError(f"{path}: write .csv or .xlsx")
+        return [write_xlsx(path, [Sheet(name, df) for name, df in frames.items()], headers)]
     written = []
     for i, (name, df) in enumerate(frames.items()):
         p = path if i == 0 else path.with_name(f"{path.stem}_{name}.csv")
-        _flat(df).to_csv(p, index=False, encoding="utf-8-sig")
-        written.append(p)
+        written.append(write_csv(p, Sheet(name, df), headers))
     return written
 
 
 def churn_table(rep: dict) -> Table:
-    t = Table("features", "columns", "AUC (mean ± sd)", "PR-AUC (mean ± sd)", "pooled AUC",
-              title=f"{rep['folds']}-fold stratified CV (grouped by customer), label {rep['label']}")
+    t = Table("特征 features", "列数 columns", "AUC (均值 ± 标准差)", "PR-AUC (均值 ± 标准差)", "合并 AUC pooled",
+              title=f"{rep['folds']} 折分层交叉验证（按客户分组），标签 {rep['label']}")
     for name, r in rep["results"].items():
-        t.add_row(name, str(r["features"]), f"{r['auc']:.3f} ± {r['auc_sd']:.3f}",
-                  f"{r['pr_auc']:.4f} ± {r['pr_auc_sd']:.4f}", f"{r['auc_pooled']:.3f}")
+        shown = {"attributes": "客户属性 attributes", "attributes+complaints": "属性+投诉 attributes+complaints"}[name]
+        cols = "0（无可用列：常数得分）" if r.get("constant") else str(r["features"])
+        t.add_row(shown, cols, f"{r['auc']:.3f} ± {r['auc_sd']:.3f}", f"{r['pr_auc']:.4f} ± {r['pr_auc_sd']:.4f}",
+                  f"{r['auc_pooled']:.3f}")
+    return t
+
+
+def tier_table(res) -> Table:
+    t = Table("等级 tier", "规则 rule", "客户数 customers", "预计携出 expected port-outs", "平均得分 mean score",
+              "最低得分 min score", title=f"风险等级（{res.label_horizon} 天内携出；预计携出 = 该等级得分之和）")
+    for r in res.tiers:
+        t.add_row(f"{r['tier_zh']} {r['tier']}", r["rule"], f"{r['customers']:,}", f"{r['expected_port_outs']:,.1f}",
+                  "–" if r["mean_score"] is None else f"{r['mean_score']:.2%}",
+                  "–" if r["min_score"] is None else f"{r['min_score']:.2%}")
     return t
 
 
 def at_risk_table(res, top: int) -> Table:
-    t = Table("customer (hashed key)", "score", "tier", "pain points behind the score", "complaints 90d", "plan",
-              title=f"top {top} at-risk customers as of {res.as_of} (port-out within {res.label_horizon} days)")
+    from ..report.cells import terminal
+
+    t = Table("客户(哈希键)", "得分", "等级", "预警原因", "近90天投诉", "套餐",
+              title=f"{res.as_of} 风险最高的 {top} 位客户（{res.label_horizon} 天内携出）")
     for r in res.customers.head(top).to_dict("records"):
-        t.add_row(r["customer_key"], f"{r['score']:.1%}", r["tier"], r["painpoint_effects"] or "–",
-                  str(r["complaints_90d"]), str(r["plan"]))
+        t.add_row(r["customer_key"], f"{r['score']:.1%}", r["tier"], terminal(r["reasons"] or "–"),
+                  str(r["complaints_90d"]), terminal(r["plan"]) if isinstance(r["plan"], str) else "–")
     return t
 
 
 def at_risk_frame(res, include_low: bool = False) -> pd.DataFrame:
-    df = res.customers if include_low else res.customers[res.customers["tier"] != "low"]
-    return _flat(df)
+    return res.customers if include_low else res.customers[res.customers["tier"] != "low"]
