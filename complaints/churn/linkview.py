@@ -129,7 +129,7 @@ def tier_table(res) -> Table:
 
 
 def at_risk_table(res, top: int) -> Table:
-    from ..report.cells import terminal
+    from ..cells import terminal
 
     t = Table("客户(哈希键)", "得分", "等级", "预警原因", "近90天投诉", "套餐",
               title=f"{res.as_of} 风险最高的 {top} 位客户（{res.label_horizon} 天内携出）")

@@ -18,7 +18,7 @@ from ..errors import InputFileError
 from ..store import open_store
 from ..topics.catalog import current_version
 from ..topics.taxonomy import load_taxonomy
-from .cells import clean
+from ..cells import clean
 from .sheets import Sheet, write_csv, write_xlsx
 
 _SQL = """

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .cells import csv_text, set_xlsx
+from ..cells import csv_text, set_xlsx
 from .headers import header, sheet_title
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
