@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from complaints.cells import terminal
+
 from .shell import JsonOpt, LibraryOpt, MapOpt, app, friendly, library_of, out, print_json, progress_bar
 
 ingest_app = typer.Typer(help="Ingest a file of complaints, customers or port events into the library.\n\n"
@@ -117,14 +119,30 @@ def stats(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(s)
         return
-    t = Table(title=f"complaint library {s['library']}", show_header=False)
+    t = Table(title=f"投诉库 complaint library {terminal(s['library'])}", show_header=False)
     for k, v in s.items():
         if k == "library":
             continue
         if isinstance(v, dict):
-            v = ", ".join(f"{a} {b}" for a, b in list(v.items())[:12]) or "-"
-        t.add_row(k.replace("_", " "), str(v))
+            v = ", ".join(f"{a} {b}" for a, b in list(v.items())[:12]) or "–"
+        elif v is None:
+            v = "–（没有带日期的投诉）" if k in ("first_complaint", "last_complaint") else "–（尚无）"
+        elif isinstance(v, int):
+            v = f"{v:,}"
+        t.add_row(STATS_LABELS.get(k, k.replace("_", " ")), terminal(v))
     out.print(t)
+
+
+STATS_LABELS = {
+    "complaints": "投诉 complaints", "undated_complaints": "无日期投诉 undated", "repeat_complaints": "重复投诉 repeats",
+    "escalated_complaints": "工信部申诉 escalated", "complainants": "投诉客户 complainants",
+    "first_complaint": "最早投诉 first complaint", "last_complaint": "最近投诉 last complaint",
+    "customers": "客户 customers", "port_events": "携转记录 port events",
+    "port_events_by_direction_status": "携转 方向/状态", "batches": "入库批次 batches", "rejects": "拒收行 rejects",
+    "rejects_by_column": "拒收 按字段", "model_versions": "模型版本数 model versions",
+    "latest_model_version": "最新模型版本 latest version", "topics_in_latest_version": "话题数 topics",
+    "complaints_by_channel": "按渠道 by channel", "complaints_by_region": "按地市 by region",
+}
 
 
 @app.command()
