@@ -11,7 +11,7 @@ from rich.table import Table
 
 from complaints.cells import terminal
 
-from .shell import JsonOpt, LibraryOpt, MapOpt, app, friendly, library_of, out, print_json, progress_bar
+from .shell import JsonOpt, LibraryOpt, MapOpt, app, err, friendly, library_of, out, print_json, progress_bar
 
 ingest_app = typer.Typer(help="Ingest a file of complaints, customers or port events into the library.\n\n"
                               "Example: complaints ingest complaints 投诉工单.csv",
@@ -37,6 +37,8 @@ def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[li
     out.print(f"{file} → batch {res.batch_id} ({res.format}, {res.encoding or 'binary'}): "
               f"[green]{res.accepted} accepted[/], {res.updated} updated, "
               f"[red]{res.rejected} rejected[/], {res.skipped} skipped", highlight=False)
+    for w in res.warnings:
+        err.print(f"[bold yellow]注意:[/] {terminal(w)}", highlight=False)
     for reason, n in sorted(res.reject_reasons.items(), key=lambda kv: -kv[1]):
         out.print(f"  rejected {n} × {reason}  (see: complaints rejects --batch {res.batch_id})", highlight=False)
     if res.notes.get("undated"):
