@@ -80,7 +80,7 @@ def md_text(text) -> str:
     """Text for a Markdown table cell, bullet or quote: no HTML, no links, one line."""
     s = clean(str(text)).replace("\n", " ")
     s = html.escape(s, quote=False)
-    return re.sub(r"([\\`*_\[\]|])", r"\\\1", s)
+    return re.sub(r"([\\\[\]|])", r"\\\1", s)
 
 
 def terminal(text) -> str:

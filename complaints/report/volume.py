@@ -198,7 +198,8 @@ def trends(data: ReportData) -> Section:
     if w.empty:
         sec.bullets.append("趋势窗口内没有投诉数据 No dated complaints in the trend window.")
         return sec
-    sec.bullets.append(f"每周投诉量（周一起算），{data.trend_start} 至 {data.period.last_day}；首尾两周可能不完整；"
+    shown_from = max(data.trend_start, data.first_day) if data.first_day else data.trend_start
+    sec.bullets.append(f"每周投诉量（周一起算），{shown_from} 至 {data.period.last_day}；首尾两周可能不完整；"
                        "图中默认显示量最大的 6 个痛点，点击图例可显示其他。Weekly volume per pain point (the first and "
                        "last week may be partial); the six largest are shown, click the legend for the rest.")
     sec.charts.append(Chart("weekly_trend", "各痛点周投诉量 Weekly complaints per pain point", "lines", w, "周 Week",
