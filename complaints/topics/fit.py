@@ -125,8 +125,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
             prev = latest_version(store)
         ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
         seg = Segmenter(lexicons)
-        step("segment", 0, len(texts))
-        tokens = [seg.cut(t) for t in texts]
+        tokens = _cut_all(seg, texts, step)
         usable = _check_corpus(texts, tokens)
         fit_ids = [i for i, u in zip(ids, usable) if u]
         fit_texts = [t for t, u in zip(texts, usable) if u]
@@ -144,12 +143,13 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        step("cluster", 0, 1)
+        step("cluster", 0, 0)  # no count inside UMAP/HDBSCAN: the bar pulses, the clock runs
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
                            lexicons=lexicons).fit(fit_texts, vectors, embedder=emb)
         times["topics"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        step("pain points", 0, 0)
         taxonomy = load_taxonomy(lexicons)
         mapper = PainPointMapper(taxonomy).fit(emb)
         raw = model.topics_
@@ -158,6 +158,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         pains = dict(zip(raw, mapper.predict([model.keywords_[r] for r in raw],
                                              np.stack([model.centroids_[r] for r in raw]),
                                              [[fit_tokens[i] for i in m] for m in members]))) if raw else {}
+        step("store", 0, 0)
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
@@ -189,6 +190,17 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
                          skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded))
+
+
+def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[str]]:
+    """Segment every text, reporting progress every `every` texts (a long silent stage looks hung)."""
+    out, n = [], len(texts)
+    step("segment", 0, n)
+    for i, t in enumerate(texts, 1):
+        out.append(seg.cut(t))
+        if i % every == 0 or i == n:
+            step("segment", i, n)
+    return out
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:
