@@ -28,11 +28,12 @@ DRIVER_ACTIONS = {
     "driver:port_out": "携出申请进行中：当天外呼了解原因，给出明确、一次性的留网方案",
     "driver:contract": "合约到期前后：提前推荐续约或更合适的套餐",
     "driver:tenure": "新入网客户：回访使用体验，确认套餐与网络满足需要",
+    "driver:tenure_long": "老客户：致谢在网，提供老客户专属优惠或套餐升级",
     "driver:plan": "套餐匹配度：测算用量，推荐更合适的套餐",
     "driver:arpu": "消费变化：核对近期账单，推荐更合适的套餐或优惠",
     "driver:region": "所在区域：核查该地市的网络与服务问题",
     "driver:ported_in": "携入客户：回访首月体验",
-    "complaints": "多次投诉：主管回访，督办未办结的投诉",
+    "complaints": "近期投诉：回访客户，督办未办结的投诉",
 }
 
 
@@ -47,13 +48,21 @@ def load_actions(lexicons: str | None = None) -> dict[str, str]:
             if isinstance(p, dict) and "key" in p and str(p.get("action") or "").strip()}
 
 
-def suggested_actions(reason_keys: list[str], actions: dict[str, str]) -> str:
-    """The actions for a customer's reasons, in the reasons' order, each once."""
+def suggested_actions(reason_keys: list[str], actions: dict[str, str], tenure_days=None) -> str:
+    """The actions for a customer's reasons, in the reasons' order, each once. Complaining as a whole
+    (`complaints:KEY,KEY`) gets the actions of the pain points complained about."""
     out: list[str] = []
     for key in reason_keys:
-        a = actions.get(key[3:]) if key.startswith("pp:") else DRIVER_ACTIONS.get(key)
-        if a and a not in out:
-            out.append(a)
+        if key.startswith("pp:"):
+            found = [actions.get(key[3:])]
+        elif key.startswith("complaints"):
+            pps = [k for k in key.partition(":")[2].split(",") if k]
+            found = [actions.get(k) for k in pps if actions.get(k)] or [DRIVER_ACTIONS["complaints"]]
+        elif key == "driver:tenure" and tenure_days is not None and not pd.isna(tenure_days) and tenure_days >= 730:
+            found = [DRIVER_ACTIONS["driver:tenure_long"]]
+        else:
+            found = [DRIVER_ACTIONS.get(key)]
+        out += [a for a in found if a and a not in out]
     return "；".join(out)
 
 
@@ -78,7 +87,7 @@ def call_list(frame: pd.DataFrame, numbers: dict[str, str] | None, actions: dict
     if headers == "zh":
         out["tier"] = out["tier"].map({"high": "高", "medium": "中", "low": "低"})
     out.insert(out.columns.get_loc("reasons") + 1, "actions",
-               [suggested_actions(k, actions) for k in out["reason_keys"]])
+               [suggested_actions(k, actions, t) for k, t in zip(out["reason_keys"], out["tenure_days"])])
     if numbers is not None:
         out.insert(0, "phone", [numbers.get(k) for k in out["customer_key"]])
     return out.drop(columns="reason_keys")

@@ -81,12 +81,20 @@ def _driver_label(key: str, r: dict) -> str:
     return key
 
 
-def _complaints_label(r: dict) -> str:
+def _complaints_label(r: dict, names: dict[str, tuple[str, str]]) -> str:
     n = int(r.get("complaints_90d") or 0)
     if n:
-        return f"近90天投诉 {n} 次"
+        about = "、".join(names.get(k, (k, ""))[0] for k in _recent_keys(r)[:2])
+        return f"近90天投诉 {n} 次" + (f"（{about}）" if about else "")
     d = r.get("days_since_last_complaint")
     return "曾投诉" if pd.isna(d) else f"{int(d)} 天前投诉过"
+
+
+def _recent_keys(r: dict) -> list[str]:
+    """The pain points of a customer's 90-day complaints, most complaints first."""
+    counts = [(int(v or 0), c[3:-4]) for c, v in r.items() if c.startswith("pp_") and c.endswith("_90d")
+              and not pd.isna(v) and v]
+    return [k for _, k in sorted(counts, key=lambda t: -t[0])]
 
 
 def _groups(model: ChurnModel, X: pd.DataFrame, names: dict[str, tuple[str, str]], ref: dict):
@@ -103,7 +111,7 @@ def _groups(model: ChurnModel, X: pd.DataFrame, names: dict[str, tuple[str, str]
         out.append((f"pp:{pp}", lambda r, pp=pp: f"{names.get(pp, (pp, ''))[0]}投诉",
                     X[col].fillna(0).to_numpy() > 0, set_pp))
     if any(c.startswith(COMPLAINT_PREFIXES) or c in COMPLAINT_COLUMNS for c in used):
-        out.append(("complaints", _complaints_label,
+        out.append(("complaints", lambda r: _complaints_label(r, names),
                     X["complaints_total"].fillna(0).to_numpy() > 0, _no_complaints))
     for key, cols in DRIVERS.items():
         if not used & set(cols):
@@ -155,7 +163,9 @@ def explain(model: ChurnModel, X: pd.DataFrame, score: np.ndarray, flagged: np.n
         out["painpoint_effects"][r] = "; ".join(f"{lab[:-2]} {_pts(d)}" for d, _, lab in pps[:k])
         out["drivers"][r] = "; ".join(f"{lab} {_pts(d)}" for d, key, lab in rest[:k] if key != "complaints")
         out["reasons"][r] = "; ".join(f"{lab} {_pts(d)}" for d, _, lab in picked) or "无单项突出因素（综合画像）"
-        out["reason_keys"][r] = [key for _, key, _ in picked]
+        # complaining as a whole: the pain points complained about say what to do about it
+        out["reason_keys"][r] = [key if key != "complaints" else "complaints:" + ",".join(_recent_keys(rec[r])[:2])
+                                 for _, key, _ in picked]
     out["recent"] = _recent(X, names)
     return out
 
