@@ -79,13 +79,9 @@ def read_numbers(library: Library, path: str | Path, overrides: dict[str, str] |
     return out
 
 
-def call_list(frame: pd.DataFrame, numbers: dict[str, str] | None, actions: dict[str, str],
-              headers: str = "zh") -> pd.DataFrame:
-    """The flagged customers with a suggested action, and their number first when a customer file is given;
-    tiers as 高/中/低 for Chinese headers."""
+def call_list(frame: pd.DataFrame, numbers: dict[str, str] | None, actions: dict[str, str]) -> pd.DataFrame:
+    """The flagged customers with a suggested action, and their number first when a customer file is given."""
     out = frame.copy()
-    if headers == "zh":
-        out["tier"] = out["tier"].map({"high": "高", "medium": "中", "low": "低"})
     out.insert(out.columns.get_loc("reasons") + 1, "actions",
                [suggested_actions(k, actions, t) for k, t in zip(out["reason_keys"], out["tenure_days"])])
     if numbers is not None:

@@ -203,7 +203,7 @@ def at_risk_cmd(as_of: Annotated[str, typer.Option("--as-of", help="Scoring date
                       train_months=train_months, lexicons=lex_arg(lexicons),
                       progress=lambda stage, d, n: bar.update(task, description=stage, completed=d, total=n))
     numbers = read_numbers(lib, customers_file, parse_overrides(map)) if customers_file else None
-    frame = call_list(at_risk_frame(res, include_low), numbers, load_actions(lex_arg(lexicons)), headers)
+    frame = call_list(at_risk_frame(res, include_low), numbers, load_actions(lex_arg(lexicons)))
     written = write_frames({"call_list" if numbers is not None else "at_risk": frame}, out_file, headers)
     found = int(frame["phone"].notna().sum()) if numbers is not None else None
     if as_json:

@@ -51,6 +51,13 @@ _WINDOWED = [  # (pattern, Chinese with {w} days, kind)
     (r"exposed_ports_(\d+)", "{w}天暴露期携出数", "int"),
 ]
 
+# coded values shown in Chinese with Chinese headers
+VALUES: dict[str, dict[str, str]] = {
+    "status": {"completed": "成功", "cancelled": "撤销", "rejected": "拒绝", "pending": "处理中",
+               "active": "稳定", "emerging": "新兴", "merged": "已合并"},
+    "tier": {"high": "高", "medium": "中", "low": "低"},
+}
+
 SHEETS: dict[str, str] = {
     "complaints": "投诉明细", "lift": "携出提升", "porting_reasons": "携出原因", "port_outs": "携出明细",
     "port_out_topics": "携出前话题", "net_flow": "净携转", "data_issues": "数据检查", "at_risk": "预警名单",

@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..cells import csv_text, set_xlsx
-from .headers import header, sheet_title
+from .headers import VALUES, header, sheet_title
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 EXCEL_FORMATS = {"int": "#,##0", "float1": "0.0", "float2": "0.00", "pct": "0.0%", "x2": "0.00",
@@ -87,7 +87,8 @@ def prepare(sheet: Sheet, headers: str = "zh") -> tuple[pd.DataFrame, dict[str, 
         name = header(str(col))[0] if headers == "zh" else str(col)
         while name in out:  # an operator column called like one of ours
             name += "(原)"
-        out[name] = [_value(v, kind) for v in s.tolist()]
+        codes = VALUES.get(str(col), {}) if headers == "zh" else {}
+        out[name] = [_value(codes.get(v, v) if isinstance(v, str) else v, kind) for v in s.tolist()]
         kinds[name], canonical[name] = kind, str(col)
     return pd.DataFrame(out, columns=list(out)), kinds, canonical
 
