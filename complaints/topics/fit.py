@@ -132,6 +132,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         times["segment"] = time.perf_counter() - t0
 
         t = time.perf_counter()
+        step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
         emb = _embedder_for(library, embedder, fit_texts, lexicons)
         with open_store(library, write=True) as store:
             with store.transaction():
