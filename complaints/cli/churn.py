@@ -37,7 +37,8 @@ def link(library: LibraryOpt = None,
         raise typer.BadParameter("--level must be painpoint or topic")
     lib = library_of(library)
     with progress_bar() as bar:
-        task = bar.add_task("lift", total=3)
+        task = bar.add_task("link", total=3)
+        bar.update(task, description="lift", completed=0)
         lift = lk.painpoint_lift(lib, level=level, version=model_version, start=start, end=end, lexicons=lex_arg(lexicons))
         bar.update(task, description="porting reasons", completed=1)
         reasons = lk.porting_reasons(lib, lookback_days=lookback, start=start, end=end, version=model_version,

@@ -126,6 +126,11 @@ class StageLog:
         self.t_stage = self.t_said = self._clock()
         return 0
 
+    def _prelude(self, now: float) -> None:
+        """The time before the first named stage (reading the library, loading models), when it counts."""
+        if self.stage is None and now - self.t0 >= 0.5:
+            self._say(f"{self.label} · 准备 start · {now - self.t0:.1f}s")
+
     def _say(self, text: str) -> None:
         err.print(text, highlight=False, markup=False, soft_wrap=True)
         self.t_said = self._clock()
@@ -143,10 +148,14 @@ class StageLog:
     def update(self, task_id=0, *, description=None, completed=None, total=None, advance=None, **kw) -> None:
         now = self._clock()
         if description is not None and description != self.stage:
+            self._prelude(now)
             self._finish()
             self.stage, self.done, self.t_stage = description, 0, now
             self.stages += 1
             self.total = total or None
+            # a count given with the stage's name is where the whole job stands (report: stage 2 of 4);
+            # only counts within the stage are shown
+            return
         if total:
             self.total = total
         if completed is not None:

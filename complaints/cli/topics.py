@@ -104,7 +104,7 @@ def _print_drift(rows: list[dict], top: int = 10) -> None:
              f"vs the {str(rows[0]['prev_start'])[:10]}… period before (fastest growing first)") if dated else \
         ("topic shares of the new complaints — undated, so no period before to compare with "
          "(ingest them with their date column mapped for drift)")
-    t = Table("id", "label", "now", "share now", "before", "share before", "change", title=title)
+    t = Table("id", "标签 label", "本期 now", "本期占比 share", "上期 before", "上期占比 share", "变化 change", title=title)
     for r in rows[:top]:
         share_prev = "" if r["share_prev"] is None else f"{r['share_prev']:.1%}"
         change = "" if r["change"] is None else f"{r['change'] * 100:+.1f} pp"
@@ -150,7 +150,8 @@ def topics_list(library: LibraryOpt = None, version: Annotated[Optional[int], ty
     if as_json:
         print_json(rows)
         return
-    t = Table("id", "label", "pain point", "size", "keywords", title=f"topics (model version {rows[0]['version'] if rows else '-'})")
+    t = Table("id", "标签 label", "痛点 pain point", "规模 size", "关键词 keywords",
+              title=f"话题 topics（模型版本 model version {rows[0]['version'] if rows else '-'}）")
     for r in rows:
         t.add_row(str(r["topic_id"]), terminal(r["label"]), terminal(r["painpoint_name"]), f"{r['size']:,}",
                   terminal(" ".join(r["keywords"][:8])))

@@ -33,6 +33,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "month": ("月份", "text"), "port_out": ("携出(完成)", "int"), "port_in": ("携入(完成)", "int"),
     "net": ("净流入", "int"), "port_out_requests": ("携出申请", "int"), "port_out_cancelled": ("撤销申请", "int"),
     "issue": ("检查项", "text"), "count": ("数量", "int"), "handling": ("处理方式", "text"),
+    "issue_code": ("检查代码", "text"),
     # at-risk
     "phone": ("手机号码", "text"), "score": ("风险分(携出概率)", "pct"), "tier": ("风险等级", "text"),
     "reasons": ("预警原因", "text"), "actions": ("建议挽留动作", "text"),

@@ -138,8 +138,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
             with store.transaction():
                 cache = EmbeddingCache(store)
                 cached_before = cache.count()
-                vectors = embed_with_cache(emb, fit_texts, store,
-                                           progress=lambda d: step("embed", d, len(fit_texts)))
+                vectors = embed_with_cache(emb, fit_texts, store, progress=_counter("embed", len(fit_texts), step))
                 newly_embedded = cache.count() - cached_before
         times["embed"] = time.perf_counter() - t
 
@@ -191,6 +190,16 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
                          skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded))
+
+
+def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> Callable[[int], None]:
+    """The embed cache reports increments; progress shows how many are done."""
+    done = [0]
+
+    def add(k: int) -> None:
+        done[0] += int(k)
+        step(stage, min(done[0], total), total)
+    return add
 
 
 def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[str]]:
