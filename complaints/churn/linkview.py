@@ -26,7 +26,7 @@ def lift_table(lift: pd.DataFrame, level: str, top: int | None = None) -> Table:
     wl = ws[-1] if ws else 90
     first = ["痛点 pain point", "部门 department"] if level == "painpoint" else ["话题 topic", "标签 label",
                                                                                  "痛点 pain point"]
-    what = "痛点 pain point" if level == "painpoint" else "话题 topic"
+    what = "痛点" if level == "painpoint" else "话题"
     t = Table(*first, "投诉客户 complainants", f"{wl}天携出率 rate", f"基线 baseline {wl}d",
               *(f"{w}天提升 lift" for w in ws[:-1]), f"{wl}天提升 lift (95% CI)", "到携出中位天数 median days",
               title=f"各{what}的携出提升（按 {wl} 天提升排序）")
@@ -136,7 +136,8 @@ def at_risk_table(res, top: int) -> Table:
     t = Table("客户(哈希键)", "得分", "等级", "预警原因", "近90天投诉", "套餐",
               title=f"{res.as_of} 风险最高的 {top} 位客户（{res.label_horizon} 天内携出）")
     for r in res.customers.head(top).to_dict("records"):
-        t.add_row(r["customer_key"], f"{r['score']:.1%}", r["tier"], terminal(r["reasons"] or "–"),
+        t.add_row(r["customer_key"], f"{r['score']:.1%}", {"high": "高", "medium": "中", "low": "低"}[r["tier"]],
+                  terminal(r["reasons"] or "–"),
                   str(r["complaints_90d"]), terminal(r["plan"]) if isinstance(r["plan"], str) else "–")
     return t
 
