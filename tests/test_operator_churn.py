@@ -137,7 +137,7 @@ def test_call_list_has_the_numbers_from_the_operators_file_and_stores_none(op):
     keyer = CustomerKeyer(op.lib.hash_key())
     known = set(pd.read_csv(op.files["customers"], dtype=str)["用户号码"])
     assert all(p in known and keyer(p) == k for p, k, *_ in body)  # the right number for each hashed key
-    assert f"找到 60 / 60 位" in res.output
+    assert "找到 60 / 60 位" in res.output
     db = op.lib.db_path.read_bytes()
     assert not [p for p, *_ in body if p.encode() in db]  # read on the spot, never stored
     actions = load_actions()
