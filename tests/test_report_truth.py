@@ -84,8 +84,11 @@ def test_trend_is_per_day_over_months_with_data_and_its_wording_follows(op):
                                ["2026-05", "2026-06", "2026-07"], 92, 92)
         assert r["三个月趋势 Trend 3m"] == _shown(want), r
         said_rising = "近三个月日均较前三个月上升" in r["建议 Suggested focus"]
+        said_new = "近三个月新出现" in r["建议 Suggested focus"]
         fast = "本期增长快" in r["建议 Suggested focus"]
-        assert said_rising == (want > 0.2 and not fast), r  # claimed exactly when the data rises
+        new = want == float("inf")
+        assert said_rising == (0.2 < want < float("inf") and not fast), r  # claimed exactly when the data rises
+        assert said_new == (new and not fast), r
         checked += 1
     assert checked == len(rows)
     assert "持续上升" not in md and "rising for three months" not in md

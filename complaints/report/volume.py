@@ -265,6 +265,8 @@ def _suggestion(volume: int, chg: float, trend: float, esc: float, esc_all: floa
         parts.append("携出风险显著，优先根因整改与挽留 port-out risk: fix root cause first")
     if not missing(chg) and chg > 0.2 and volume >= MIN_GROWTH_VOLUME:
         parts.append("本期增长快，排查近期变更 fast growth: check recent changes")
+    elif not missing(trend) and trend == float("inf"):
+        parts.append("近三个月新出现（此前三个月没有）new in the last three months")
     elif not missing(trend) and trend > 0.2:
         parts.append(f"近三个月日均较前三个月上升 {trend:+.0%} up {trend:+.0%} on the three months before")
     if not missing(esc) and not missing(esc_all) and volume >= MIN_GROWTH_VOLUME and esc > 1.5 * esc_all:
