@@ -40,7 +40,7 @@ def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[li
     for w in res.warnings:
         err.print(f"[bold yellow]注意:[/] {terminal(w)}", highlight=False)
     for reason, n in sorted(res.reject_reasons.items(), key=lambda kv: -kv[1]):
-        out.print(f"  rejected {n} × {reason}  (see: complaints rejects --batch {res.batch_id})", highlight=False)
+        out.print(f"  rejected {n} × {terminal(reason)}  (see: complaints rejects --batch {res.batch_id})", highlight=False)
     if res.notes.get("undated"):
         out.print(f"  {res.notes['undated']} complaints have no date: kept, but time-based outputs (report, link, "
                   "features, drift) skip them", highlight=False)
@@ -105,7 +105,7 @@ def segment(texts: Annotated[list[str], typer.Argument(help="One or more complai
             out.print(json.dumps(r, ensure_ascii=False), highlight=False, soft_wrap=True)
         return
     for r in rows:
-        out.print(" / ".join(r["tokens"]) or "(no tokens)", highlight=False, soft_wrap=True)
+        out.print(terminal(" / ".join(r["tokens"])) or "(no tokens)", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -165,6 +165,6 @@ def rejects(library: LibraryOpt = None,
         return
     t = Table("batch", "file", "row", "column", "reason")
     for r in rows:
-        t.add_row(str(r["batch_id"]), Path(r["source_file"]).name, str(r["row_number"]),
-                  r["column_name"] or "-", r["reason"])
+        t.add_row(str(r["batch_id"]), terminal(Path(r["source_file"]).name), str(r["row_number"]),
+                  terminal(r["column_name"] or "-"), terminal(r["reason"]))
     out.print(t)
