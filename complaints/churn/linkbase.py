@@ -38,7 +38,7 @@ def to_date(value: DateLike, name: str = "date") -> dt.date | None:
         parsed = None
     if parsed is None:
         raise LinkError(f"{name} {value!r}: 不是无歧义的日期，请写成 2026-06-30 或 2026年6月30日 "
-                        f"(not an unambiguous date; use YYYY-MM-DD, e.g. 2026-06-30)")
+                        f"(not a date in an unambiguous form; use YYYY-MM-DD, e.g. 2026-06-30)")
     return parsed.date()
 
 
