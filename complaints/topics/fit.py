@@ -138,8 +138,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
             prev = latest_version(store)
         ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
         seg = Segmenter(lexicons)
-        step("segment", 0, len(texts))
-        tokens = [seg.cut(t) for t in texts]
+        tokens = _cut_all(seg, texts, step)
         usable = _check_corpus(texts, tokens)
         fit_ids = [i for i, u in zip(ids, usable) if u]
         fit_texts = [t for t, u in zip(texts, usable) if u]
@@ -152,18 +151,18 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         times["painpoints"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
         emb = _embedder_for(library, embedder, fit_texts, lexicons)
         with open_store(library, write=True) as store:
             with store.transaction():
                 cache = EmbeddingCache(store)
                 cached_before = cache.count()
-                vectors = embed_with_cache(emb, fit_texts, store,
-                                           progress=lambda d: step("embed", d, len(fit_texts)))
+                vectors = embed_with_cache(emb, fit_texts, store, progress=_counter("embed", len(fit_texts), step))
                 newly_embedded = cache.count() - cached_before
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        step("cluster", 0, 1)
+        step("cluster", 0, 0)  # no count inside UMAP/HDBSCAN: the bar pulses, the clock runs
         fit_pp = decisions[usable]
         y = None
         if nesting == "semi":
@@ -174,6 +173,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         times["topics"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        step("store", 0, 0)
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
@@ -223,6 +223,27 @@ def painpoint_summary(decisions: pd.DataFrame, sup, method: np.ndarray | None = 
     if method is not None:
         out["moved_to_own_painpoint_topic"] = int((method == "painpoint_nested").sum())
         out["left_topic_for_painpoint"] = int((method == "painpoint_outlier").sum())
+    return out
+
+
+def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> Callable[[int], None]:
+    """The embed cache reports increments; progress shows how many are done."""
+    done = [0]
+
+    def add(k: int) -> None:
+        done[0] += int(k)
+        step(stage, min(done[0], total), total)
+    return add
+
+
+def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[str]]:
+    """Segment every text, reporting progress every `every` texts (a long silent stage looks hung)."""
+    out, n = [], len(texts)
+    step("segment", 0, n)
+    for i, t in enumerate(texts, 1):
+        out.append(seg.cut(t))
+        if i % every == 0 or i == n:
+            step("segment", i, n)
     return out
 
 
