@@ -110,6 +110,9 @@ def feature_list(lexicons: str | None = None, label_horizon: int | None = None) 
     """Every column build_features returns, in order: the data dictionary."""
     pps = [Feature(f"pp_{p.key}_90d", "int", "90 days", f"complaints with pain point {p.name} ({p.key})", "complaint")
            for p in load_taxonomy(lexicons)]
+    pps.append(Feature("uncertain_painpoint_90d", "int", "90 days",
+                       "complaints whose pain point is uncertain (each still counts once, under its most likely "
+                       "pain point, in pp_*_90d)", "complaint"))
     return _base_features() + pps + _tail_features(label_horizon)
 
 
@@ -226,7 +229,9 @@ def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: i
     windows = ",\n".join(f"count(*) FILTER (WHERE {within(w)}) AS complaints_{w}d" for w in COMPLAINT_WINDOWS)
     pps = ",\n".join(f"count(*) FILTER (WHERE {within(90)} AND c.painpoint = '{p}') AS pp_{p}_90d"
                      for p in painpoints)
+    pps += f",\ncount(*) FILTER (WHERE {within(90)} AND c.painpoint_status = 'uncertain') AS uncertain_painpoint_90d"
     pp_cols = ", ".join(f"coalesce(a.pp_{p}_90d, 0) AS pp_{p}_90d" for p in painpoints)
+    pp_cols += ", coalesce(a.uncertain_painpoint_90d, 0) AS uncertain_painpoint_90d"
     label_cte = label_col = label_join = ""
     if horizon:
         label_cte = f""",
@@ -249,7 +254,7 @@ def snapshot_sql(as_of: dt.date, version: int, painpoints: list[str], horizon: i
             FROM {pop_from}
             WHERE (u.tenure_start IS NULL OR u.tenure_start < {d}){pop_where}),
     c AS (SELECT c.customer_key, c.received_at, c.channel, c.escalated, c.resolved_at, c.satisfaction, c.repeat_of,
-                 a.painpoint, a.topic_id, t.status = 'emerging' AS emerging
+                 a.painpoint, a.painpoint_status, a.topic_id, t.status = 'emerging' AS emerging
           FROM {table('complaints')} c
           {c_in_pop}
           LEFT JOIN {table('assignments')} a ON a.complaint_id = c.complaint_id AND a.version = {int(version)}

@@ -93,7 +93,8 @@ def painpoint_lift(library: Library, level: str = "painpoint", windows: Iterable
         return _frame(pd.DataFrame(columns=["key"]), meta, level, ws)
     rows = []
     for key, info in per_key.iterrows():
-        row = {"key": key, "complainants": int(info["complainants"]), "median_days_to_port": info["median_days"]}
+        row = {"key": key, "complainants": int(info["complainants"]), "uncertain": int(info["uncertain"]),
+               "median_days_to_port": info["median_days"]}
         for w in ws:
             row.update(_window_stats(key, w, cmp_cells, pts[w]))
         rows.append(row)
@@ -105,7 +106,8 @@ def _prepare(s: LibraryStore, level: str, v: int) -> None:
     port-out requests; the day each customer left."""
     key = "coalesce(a.painpoint, '?')" if level == "painpoint" else "coalesce(a.topic_id::VARCHAR, '?')"
     s.execute(f"""CREATE OR REPLACE TEMP TABLE _kc AS
-        SELECT c.customer_key, c.received_at::DATE AS day, {key} AS key
+        SELECT c.customer_key, c.received_at::DATE AS day, {key} AS key,
+               coalesce(a.painpoint_status = 'uncertain', false) AS unsure
         FROM complaints c JOIN customers u ON u.customer_key = c.customer_key
         LEFT JOIN assignments a ON a.complaint_id = c.complaint_id AND a.version = {int(v)}
         WHERE c.received_at IS NOT NULL""")
@@ -119,8 +121,9 @@ def _complainants(s: LibraryStore, ws: tuple[int, ...], start, end, fu: dt.date)
     rng += [f"day < DATE '{end}'"] if end else []
     rng += ["key NOT IN ('?', '-1')"]
     s.execute(f"""CREATE OR REPLACE TEMP TABLE _cmp AS
-        WITH idx AS (SELECT key, customer_key, min(day) AS d FROM _kc WHERE {' AND '.join(rng)} GROUP BY ALL)
-        SELECT i.key, i.customer_key, i.d, {stratum_sql('i.d')} AS stratum,
+        WITH idx AS (SELECT key, customer_key, min(day) AS d, bool_and(unsure) AS unsure FROM _kc
+                     WHERE {' AND '.join(rng)} GROUP BY key, customer_key)
+        SELECT i.key, i.customer_key, i.d, i.unsure, {stratum_sql('i.d')} AS stratum,
                (SELECT min(p.day) FROM _po p WHERE p.customer_key = i.customer_key AND p.day >= i.d) AS port_day
         FROM idx i JOIN customers u ON u.customer_key = i.customer_key
         LEFT JOIN _gone g ON g.customer_key = i.customer_key
@@ -130,7 +133,7 @@ def _complainants(s: LibraryStore, ws: tuple[int, ...], start, end, fu: dt.date)
         f"count(*) FILTER (WHERE d + {w - 1} <= DATE '{fu}' AND port_day < d + {w}) AS e_{w}" for w in ws)
     cells = s.query(f"SELECT key, stratum, {counts} FROM _cmp GROUP BY ALL")
     wl = ws[-1]
-    per_key = s.query(f"""SELECT key, count(*) AS complainants,
+    per_key = s.query(f"""SELECT key, count(*) AS complainants, count(*) FILTER (WHERE unsure) AS uncertain,
         median(port_day - d) FILTER (WHERE d + {wl - 1} <= DATE '{fu}' AND port_day < d + {wl}) AS median_days
         FROM _cmp GROUP BY key ORDER BY key""").set_index("key")
     return cells, per_key
@@ -232,7 +235,7 @@ def _frame(df: pd.DataFrame, meta: pd.DataFrame, level: str, ws: tuple[int, ...]
     else:
         df["key"] = df["key"].astype(int)
     extra = ["painpoint"] + (["painpoint_name", "status", "size"] if level == "topic" else [])
-    cols = ["key", "label", "department", *extra, "complainants"]
+    cols = ["key", "label", "department", *extra, "complainants", "uncertain"]
     cols += [f"{p}_{w}" for w in ws for p in ("followed", "ported", "rate", "baseline_rate")]
     for w in ws:
         cols += [f"lift_{w}", f"lift_{w}_lo", f"lift_{w}_hi", f"quiet_rate_{w}", f"crude_lift_{w}",

@@ -27,13 +27,15 @@ def lift_table(lift: pd.DataFrame, level: str, top: int | None = None) -> Table:
     first = ["痛点 pain point", "部门 department"] if level == "painpoint" else ["话题 topic", "标签 label",
                                                                                  "痛点 pain point"]
     what = "痛点" if level == "painpoint" else "话题"
-    t = Table(*first, "投诉客户 complainants", f"{wl}天携出率 rate", f"基线 baseline {wl}d",
+    t = Table(*first, "投诉客户 complainants", "其中痛点不确定 uncertain", f"{wl}天携出率 rate", f"基线 baseline {wl}d",
               *(f"{w}天提升 lift" for w in ws[:-1]), f"{wl}天提升 lift (95% CI)", "到携出中位天数 median days",
               title=f"各{what}的携出提升（按 {wl} 天提升排序）")
     for r in (lift.head(top) if top else lift).to_dict("records"):
         head = [terminal(r["key"]), r.get("department") or ""] if level == "painpoint" else \
             [str(r["key"]), terminal(r.get("label") or ""), str(r.get("painpoint_name") or r.get("painpoint") or "")]
-        t.add_row(*head, f"{int(r['complainants']):,}", _pct(r.get(f"rate_{wl}")), _pct(r.get(f"baseline_rate_{wl}")),
+        unsure = r.get("uncertain")
+        t.add_row(*head, f"{int(r['complainants']):,}", "–" if unsure is None or pd.isna(unsure) else f"{int(unsure):,}",
+                  _pct(r.get(f"rate_{wl}")), _pct(r.get(f"baseline_rate_{wl}")),
                   *("–" if pd.isna(r.get(f"lift_{w}")) else f"{r[f'lift_{w}']:.2f}×" for w in ws[:-1]),
                   _ci(r.get(f"lift_{wl}"), r.get(f"lift_{wl}_lo"), r.get(f"lift_{wl}_hi")),
                   "–" if pd.isna(r.get("median_days_to_port")) else f"{r['median_days_to_port']:.0f}")

@@ -76,7 +76,12 @@ def _print_classified(results: list[dict]) -> None:
         else:
             near = f" (nearest topic {r['nearest_topic_id']})" if r.get("nearest_topic_id") is not None else ""
             out.print(f"    topic       [yellow]{r['status']}[/]{near}: {T(r.get('reason', ''))}", highlight=False)
-        out.print(f"    pain point  {T(r['painpoint_name'])} → {T(r['department'] or '-')}", highlight=False)
+        unsure = " [yellow]不确定 uncertain[/]" if r.get("painpoint_status") == "uncertain" else ""
+        conf = r.get("painpoint_confidence")
+        out.print(f"    pain point  {T(r['painpoint_name'])} → {T(r['department'] or '-')}"
+                  + (f"   confidence {conf:.2f}" if conf is not None else "") + unsure, highlight=False)
+        if r.get("painpoint_evidence"):
+            out.print("    evidence    " + T(" ".join(r["painpoint_evidence"])), highlight=False)
         if r.get("supervised"):
             out.print(f"    label       {T(r['supervised']['label'])} (p={r['supervised']['probability']:.2f})",
                       highlight=False)

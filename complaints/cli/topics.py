@@ -47,7 +47,24 @@ def fit(library: LibraryOpt = None,
     out.print(f"model version {res.version}: {res.n_topics} topics on {res.n_docs:,} complaints "
               f"({res.outlier_share:.1%} unassigned) with embedder {res.embedder} in {res.seconds['total']:.0f}s; "
               f"{len(res.carried_topic_ids)} topics carried over, {len(res.new_topic_ids)} new", highlight=False)
+    _print_painpoints(res.painpoints, res.n_docs)
     out.print("next: complaints topics list", highlight=False)
+
+
+def _print_painpoints(pp: dict, n: int) -> None:
+    """One line on the per-complaint pain points: how many uncertain, what supervision was used, nesting."""
+    if not pp:
+        return
+    sup = pp.get("supervision", {})
+    used = ", ".join(f"{k} {v:,}" for k, v in (("corrections", sup.get("corrections", 0)),
+                                                ("re-mapped topics", sup.get("topic_curation", 0)),
+                                                ("operator category", sup.get("operator_category", 0))) if v)
+    moved = pp.get("left_topic_for_painpoint")
+    out.print(f"pain points: {pp['uncertain']:,} of {n:,} uncertain (best guess kept)"
+              + (f"; supervision: {used}" if used else "; zero-shot (no corrections or operator category)")
+              + (f"; {moved:,} complaints left a topic of another pain point" if moved else "")
+              + ("; pain-point model refitted, every complaint decided again" if pp.get("refit") else ""),
+              highlight=False)
 
 
 @app.command()
@@ -83,6 +100,7 @@ def update(library: LibraryOpt = None, lexicons: LexOpt = None,
     out.print(f"model version {res.version} (update of {res.parent_version}): {res.new_complaints:,} new complaints, "
               f"{res.assigned:,} to existing topics, {len(res.emerging)} emerging topics, {res.unassigned:,} "
               f"unassigned, {res.no_content:,} without content ({res.seconds['total']:.1f}s)", highlight=False)
+    _print_painpoints(res.painpoints, res.new_complaints)
     if res.emerging:
         from complaints.churn.linkbase import painpoint_names
 

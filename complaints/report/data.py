@@ -32,7 +32,7 @@ class ReportError(ComplaintsError):
 class ReportData:
     period: Period
     trend_start: dt.date
-    complaints: pd.DataFrame  # trend_start..period end: id, received_at, channel, region, escalated, is_repeat, topic_id, painpoint, confidence
+    complaints: pd.DataFrame  # trend_start..period end: id, received_at, channel, region, escalated, is_repeat, topic_id, painpoint, confidence, painpoint_status
     topics: pd.DataFrame  # topics_frame of the model version (label, painpoint, keywords, status …)
     taxonomy: list[PainPoint]
     version: dict | None  # the model_versions row, None when no model was fitted
@@ -82,13 +82,13 @@ WITH picked AS (
            repeat_of IS NOT NULL AS is_repeat
     FROM complaints WHERE received_at >= ? AND received_at < ?
 ), latest AS (  -- an update version may hold only new complaints: take each complaint's newest assignment
-    SELECT a.complaint_id, a.topic_id, a.painpoint, a.confidence
+    SELECT a.complaint_id, a.topic_id, a.painpoint, a.confidence, a.painpoint_status
     FROM assignments a SEMI JOIN picked p ON a.complaint_id = p.complaint_id
     WHERE a.version <= ?
     QUALIFY row_number() OVER (PARTITION BY a.complaint_id ORDER BY a.version DESC) = 1
 )
 SELECT p.*, coalesce(m.merged_into, l.topic_id) AS topic_id,
-       coalesce(t.painpoint, l.painpoint, ?) AS painpoint, l.confidence
+       coalesce(t.painpoint, l.painpoint, ?) AS painpoint, l.confidence, l.painpoint_status
 FROM picked p
 LEFT JOIN latest l USING (complaint_id)
 LEFT JOIN curation m ON m.topic_id = l.topic_id AND m.merged_into IS NOT NULL

@@ -24,6 +24,7 @@ from .sheets import Sheet, write_csv, write_xlsx
 _SQL = """
 SELECT c.complaint_id, c.customer_key, c.received_at, c.channel, c.region, c.text, c.escalated, c.resolved_at,
        c.satisfaction, c.repeat_of, a.topic_id, coalesce(cu.label, t.label) AS topic_label, a.painpoint,
+       a.painpoint_status, a.painpoint_confidence, a.painpoint_source, a.painpoint_evidence, a.painpoint_second,
        a.confidence, a.method AS assigned_by, a.version AS model_version, c.attributes
 FROM complaints c
 LEFT JOIN assignments a ON a.complaint_id = c.complaint_id AND a.version = ?
@@ -33,11 +34,13 @@ ORDER BY c.received_at NULLS LAST, c.complaint_id
 """
 FORMATS = (".csv", ".parquet", ".xlsx")
 METHODS_ZH = {"cluster": "聚类", "outlier": "未归类", "outlier_reduction": "就近归入", "update": "增量归入",
-              "neighbours": "近邻投票", "emerging": "新兴话题", "unassigned": "未归类", "no_content": "无有效内容"}
+              "neighbours": "近邻投票", "emerging": "新兴话题", "unassigned": "未归类", "no_content": "无有效内容",
+              "painpoint_nested": "按痛点就近归入", "painpoint_outlier": "痛点不同,不归话题"}
 
 
 def complaints_frame(library: Library, version: int | None = None, lexicons: str | None = None) -> pd.DataFrame:
-    """Every complaint with its topic, pain point (key, Chinese name, department) and confidence."""
+    """Every complaint with its topic, its own pain point (key, Chinese name, department, status, confidence,
+    source, evidence words, runner-up) and the topic's confidence."""
     with open_store(library) as s:
         v = current_version(s, version)
         df = s.query(_SQL, [v])
@@ -46,6 +49,8 @@ def complaints_frame(library: Library, version: int | None = None, lexicons: str
               [names.get(p, (p, ""))[0] for p in df["painpoint"]])
     df.insert(df.columns.get_loc("painpoint_name") + 1, "department",
               [names.get(p, ("", ""))[1] for p in df["painpoint"]])
+    df["painpoint_evidence"] = [" ".join(json.loads(e)) if isinstance(e, str) and e.startswith("[") else e
+                                for e in df["painpoint_evidence"]]
     return df
 
 

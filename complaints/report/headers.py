@@ -20,6 +20,9 @@ HEADERS: dict[str, tuple[str, str]] = {
     "repeat_of": ("重复投诉(首单编号)", "text"), "topic_id": ("话题编号", "int"), "topic_label": ("话题标签", "text"),
     "painpoint": ("痛点代码", "text"), "painpoint_name": ("痛点", "text"), "department": ("负责部门", "text"),
     "confidence": ("置信度", "float2"), "assigned_by": ("归类方式", "text"), "model_version": ("模型版本", "int"),
+    "painpoint_status": ("痛点状态", "text"), "painpoint_confidence": ("痛点置信度", "float2"),
+    "painpoint_source": ("痛点依据", "text"), "painpoint_evidence": ("痛点证据词", "text"),
+    "painpoint_second": ("次要痛点代码", "text"), "uncertain": ("其中不确定", "int"),
     # link: lift
     "key": ("痛点/话题", "text"), "label": ("名称", "text"), "status": ("状态", "text"), "size": ("话题规模", "int"),
     "complainants": ("投诉客户数", "int"), "median_days_to_port": ("投诉到携出中位天数", "float1"),
@@ -52,11 +55,19 @@ _WINDOWED = [  # (pattern, Chinese with {w} days, kind)
     (r"exposed_ports_(\d+)", "{w}天暴露期携出数", "int"),
 ]
 
+# where a complaint's pain point came from (assignments.painpoint_source)
+PAINPOINT_SOURCES_ZH = {"taxonomy": "分类词表", "classifier": "模型判断", "correction": "人工更正",
+                        "operator_category": "运营商类别", "topic_curation": "话题人工归类",
+                        "not_a_complaint": "非投诉(表扬)", "none": "无证据", "topic": "随话题(旧版)",
+                        "library": "库中已有"}
+
 # coded values shown in Chinese with Chinese headers
 VALUES: dict[str, dict[str, str]] = {
     "status": {"completed": "成功", "cancelled": "撤销", "rejected": "拒绝", "pending": "处理中",
                "active": "稳定", "emerging": "新兴", "merged": "已合并"},
     "tier": {"high": "高", "medium": "中", "low": "低"},
+    "painpoint_status": {"assigned": "确定", "uncertain": "不确定"},
+    "painpoint_source": PAINPOINT_SOURCES_ZH,
 }
 
 SHEETS: dict[str, str] = {

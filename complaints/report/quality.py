@@ -52,6 +52,12 @@ def quality(store: LibraryStore, data: ReportData, porting: Porting) -> Section:
     if unassigned:
         sec.bullets.append(f"本期 {unassigned:,} 件投诉晚于模型入库，尚未归入话题：运行 complaints update。"
                            f"{unassigned:,} complaints arrived after the model: run `complaints update`.")
+    unsure = int((now["painpoint_status"] == "uncertain").sum())
+    if len(now):
+        sec.bullets.append(f"本期 {unsure:,} 件投诉（{unsure / len(now):.1%}）的痛点不确定：按最可能的痛点计入，"
+                           "可在更正表中核对（complaints painpoint template）。"
+                           f"{unsure:,} complaints have an uncertain pain point: counted under their best guess; "
+                           "check them in the corrections file.")
     v = data.version
     if v:
         params = json.loads(v.get("params") or "{}")
@@ -67,9 +73,11 @@ def quality(store: LibraryStore, data: ReportData, porting: Porting) -> Section:
     else:
         sec.bullets.append("尚未拟合话题模型 No topic model yet: run `complaints fit`.")
     sec.bullets.append("方法 Method: 投诉文本经繁简转换、全半角归一、去除 HTML/表情并脱敏（手机号、固话、身份证、银行卡、邮箱）；"
-                       "jieba + 电信词典分词；BERTopic 聚类为稳定编号的话题，零样本映射到痛点分类。"
-                       "Texts are normalised and masked before storage; topics come from BERTopic with stable ids; "
-                       "pain points come from the taxonomy in lexicons/painpoints.yaml.")
+                       "jieba + 电信词典分词；每件投诉先按痛点分类词表和库内自训练模型判定痛点（置信度低的标为“不确定”"
+                       "并保留最可能的痛点），再用 BERTopic 聚类为稳定编号的话题，话题归属于唯一痛点。"
+                       "Texts are normalised and masked before storage; each complaint's pain point is decided from the "
+                       "taxonomy in lexicons/painpoints.yaml and a model self-trained on the library (uncertain ones "
+                       "keep their best guess); topics come from BERTopic with stable ids, each under one pain point.")
     batches = _batches(store)
     if not batches.empty:
         sec.tables.append(Table("入库批次 Batches ingested", batches,

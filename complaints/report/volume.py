@@ -114,6 +114,7 @@ def painpoint_table(data: ReportData, porting: Porting) -> pd.DataFrame:
     now, prev = data.in_period(), data.previous
     n_now, n_prev = now.groupby("painpoint").size(), prev.groupby("painpoint").size()
     esc = now.groupby("painpoint")["escalated"].mean()
+    unsure = now[now["painpoint_status"] == "uncertain"].groupby("painpoint").size()  # best guesses, counted in
     keys = [p.key for p in data.taxonomy] + [UNASSIGNED]
     lift = porting.lift_by_key
     rows = []
@@ -123,17 +124,18 @@ def painpoint_table(data: ReportData, porting: Porting) -> pd.DataFrame:
             continue
         lf = lift.get(k, {})
         rows.append({"key": k, "痛点 Pain point": data.painpoint_name(k), "部门 Department": data.department(k),
-                     "本期 Complaints": a, "占比 Share": a / len(now) if len(now) else float("nan"),
-                     "上期 Previous": b, "变化 Change": vs_previous(data, a, b),
+                     "本期 Complaints": a, "其中不确定 Uncertain": int(unsure.get(k, 0)),
+                     "占比 Share": a / len(now) if len(now) else float("nan"), "上期 Previous": b, "变化 Change": vs_previous(data, a, b),
                      "申诉率 Escalation": esc.get(k, float("nan")),
                      "携出提升 Lift 90d": lf.get("lift_90", float("nan")),
                      "下限 CI low": lf.get("lift_90_lo", float("nan")), "上限 CI high": lf.get("lift_90_hi", float("nan"))})
-    cols = ["key", "痛点 Pain point", "部门 Department", "本期 Complaints", "占比 Share", "上期 Previous", "变化 Change",
+    cols = ["key", "痛点 Pain point", "部门 Department", "本期 Complaints", "其中不确定 Uncertain", "占比 Share",
+            "上期 Previous", "变化 Change",
             "申诉率 Escalation", "携出提升 Lift 90d", "下限 CI low", "上限 CI high"]
     return pd.DataFrame(rows, columns=cols).sort_values(["本期 Complaints", "上期 Previous"], ascending=False)
 
 
-PAIN_FORMATS = {"本期 Complaints": "int", "占比 Share": "pct", "上期 Previous": "int", "变化 Change": "pct_signed",
+PAIN_FORMATS = {"本期 Complaints": "int", "其中不确定 Uncertain": "int", "占比 Share": "pct", "上期 Previous": "int", "变化 Change": "pct_signed",
                 "申诉率 Escalation": "pct", "携出提升 Lift 90d": "x2", "下限 CI low": "x2", "上限 CI high": "x2"}
 
 

@@ -53,7 +53,8 @@ def features_spark(complaints_df, customers_df, ports_df, as_of: Iterable[dt.dat
     spark = complaints_df.sparkSession
     dates = as_of_dates(as_of, label_horizon)
     if assignments_df is None:
-        assignments_df = spark.createDataFrame([], "version int, complaint_id string, topic_id int, painpoint string")
+        assignments_df = spark.createDataFrame(
+            [], "version int, complaint_id string, topic_id int, painpoint string, painpoint_status string")
     if topics_df is None:
         topics_df = spark.createDataFrame([], "version int, topic_id int, status string")
     if model_version is None:
