@@ -110,16 +110,17 @@ def _check_corpus(texts: list[str], tokens: list[list[str]]) -> np.ndarray:
     return usable
 
 
-NESTING = ("enforce", "semi")
+NESTING = ("within", "enforce", "semi")
 
 
 def fit_library(library: Library, embedder: str = "lexical", clustering: str = "hdbscan",
                 min_topic_size: int | None = None, n_topics: int | None = None, seed: int = 42,
                 lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None,
-                nesting: str = "enforce") -> FitResult:
+                nesting: str = "within") -> FitResult:
     """Fit a new model version on every complaint in the library. `nesting`: how topics come to sit
-    under pain points: "enforce" (cluster, then nest) or "semi" (semi-supervised UMAP on the pain
-    points, then nest); bench/painpoint_nesting.py measures them."""
+    under pain points: "within" (cluster each pain point's complaints, topics/within.py), "enforce"
+    (cluster all, then nest) or "semi" (semi-supervised UMAP on the pain points, then nest);
+    bench/painpoint_nesting.py measures them. Whichever, `nest_model` makes curation and corrections hold."""
     import time
 
     from ..embed import EmbeddingCache, embed_with_cache
@@ -168,8 +169,9 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         if nesting == "semi":
             index = {k: i for i, k in enumerate(pmodel.keys_)}
             y = [index[p] if s == "assigned" else -1 for p, s in zip(fit_pp["painpoint"], fit_pp["painpoint_status"])]
+        groups = fit_pp["painpoint"].to_numpy(dtype=object) if nesting == "within" else None
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
-                           lexicons=lexicons).fit(fit_texts, vectors, embedder=emb, y=y)
+                           lexicons=lexicons).fit(fit_texts, vectors, embedder=emb, y=y, groups=groups)
         times["topics"] = time.perf_counter() - t
 
         t = time.perf_counter()

@@ -43,8 +43,9 @@ class TopicModel:
         return self.min_topic_size or int(max(15, min(500, round(n / 150))))
 
     def fit(self, texts: Sequence[str], embeddings: np.ndarray, embedder=None,
-            y: Sequence[int] | None = None) -> "TopicModel":
-        """`y`: an optional class per text (-1 = unknown) for semi-supervised UMAP (BERTopic's `y=`)."""
+            y: Sequence[int] | None = None, groups: Sequence[str] | None = None) -> "TopicModel":
+        """`y`: an optional class per text (-1 = unknown) for semi-supervised UMAP (BERTopic's `y=`);
+        `groups`: a group per text (its pain point): topics are then clustered within each group (within.py)."""
         import logging
 
         from bertopic import BERTopic
@@ -56,6 +57,8 @@ class TopicModel:
         embeddings = _unit(np.asarray(embeddings, dtype=np.float32))
         np.random.seed(self.seed)
         mts = self._min_topic_size(n)
+        if groups is not None:
+            return self._fit_within(texts, embeddings, embedder, np.asarray(groups, dtype=object), mts)
         strategy = make_clustering(self.clustering, self.n_topics)
         reducer, clusterer = strategy.build(n, mts, self.seed)
         self.tokenizer_ = ChineseTokenizer(self.lexicons)
@@ -92,6 +95,34 @@ class TopicModel:
         self.initial_labels_ = initial
         self.labels_ = labels
         self.min_topic_size_ = mts
+        self._describe(texts, embeddings, embedder)
+        return self
+
+    def _fit_within(self, texts: list[str], embeddings: np.ndarray, embedder, groups: np.ndarray,
+                    mts: int) -> "TopicModel":
+        """Topics clustered within each group, then described together by one BERTopic (manual mode)."""
+        import logging
+
+        from bertopic import BERTopic
+        from bertopic.cluster import BaseCluster
+        from bertopic.dimensionality import BaseDimensionalityReduction
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        from .within import cluster_within
+
+        labels, initial = cluster_within(embeddings, groups, self.clustering, mts, self.n_topics, self.seed)
+        self.tokenizer_ = ChineseTokenizer(self.lexicons)
+        model = BERTopic(language="multilingual", embedding_model=None, umap_model=BaseDimensionalityReduction(),
+                         hdbscan_model=BaseCluster(),
+                         vectorizer_model=make_vectorizer(self.tokenizer_, min_df=2 if len(texts) >= 200 else 1),
+                         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+                         top_n_words=max(30, self.top_n_words), min_topic_size=mts,
+                         calculate_probabilities=False, verbose=False)
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)
+        topics = np.asarray(model.fit_transform(texts, embeddings=embeddings, y=labels.tolist())[0])
+        self.bertopic_, self.labels_ = model, topics  # BERTopic renumbers topics by size
+        self.initial_labels_ = np.where(initial != OUTLIER, topics, OUTLIER)
+        self.min_topic_size_, self.clustering_used_ = mts, self.clustering
         self._describe(texts, embeddings, embedder)
         return self
 
