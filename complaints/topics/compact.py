@@ -121,8 +121,14 @@ def write_compact(folder: Path, *, version: int, embedder, segmenter_dictionary:
 
 
 def point_to(library: Library, version: int, folder: Path) -> None:
-    """Make `version` the one classify uses (after its transaction committed)."""
-    write_json(library.models_dir / POINTER, {"version": version, "classify": str(Path(folder) / FOLDER)})
+    """Make `version` the one classify uses (after its transaction committed). The path is stored
+    relative to the library, so a copied or moved library points at its own artifact."""
+    target = Path(folder) / FOLDER
+    try:
+        target = target.resolve().relative_to(Path(library.root).resolve())
+    except ValueError:  # an artifact outside the library stays absolute
+        pass
+    write_json(library.models_dir / POINTER, {"version": version, "classify": str(target)})
 
 
 def current_folder(library: Library) -> Path:
