@@ -189,21 +189,3 @@ def test_cli_fit_with_e5_on_a_small_library_and_export(tmp_path):
     assert res.exit_code == 0 and (tmp_path / "x.csv").exists()
     df = pd.read_csv(tmp_path / "x.csv")
     assert df["topic_id"].notna().all() and df["painpoint"].notna().all()
-
-
-def test_seed_trained_classifier_scores_topics_that_use_no_seed_word():
-    """Complaints clearly seeded for one pain point teach the classifier their other words, so a
-    topic whose complaints never use a seed word still leans to the right pain point; too few
-    seeded complaints and the signal is left out rather than guessed."""
-    from complaints.topics.taxonomy import PainPointMapper, load_taxonomy
-
-    mapper = PainPointMapper(load_taxonomy())
-    keys = [p.key for p in mapper.taxonomy]
-    porting = [["携号转网", "不给", "老号码", "跑了三趟"]] * 150
-    network = [["信号差", "地下室", "打不通"]] * 150
-    unseeded = [["不给", "老号码", "跑了三趟"]] * 40  # no taxonomy seed at all
-    assert mapper.doc_seed_hits(unseeded).sum() == 0
-    weak = mapper.weak_scores([porting, network, unseeded])
-    assert weak.shape == (3, len(keys))
-    assert [keys[i] for i in weak.argmax(axis=1)] == ["porting", "network", "porting"]
-    assert mapper.weak_scores([porting[:50], network[:50], unseeded]) is None  # 100 < min_weak_docs
