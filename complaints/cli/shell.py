@@ -60,7 +60,12 @@ def friendly(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except ComplaintsError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            from rich.markup import escape
+
+            from complaints.text.mask import mask_pii
+
+            # a last guard: no message prints a phone, ID, card, e-mail or name, whatever raised it
+            err.print(f"[bold red]error:[/] {escape(mask_pii(str(exc)))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper

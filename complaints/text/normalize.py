@@ -94,3 +94,13 @@ def normalize_text(text: str | None) -> str:
     text = strip_emoji(text)
     text = collapse_space(text)
     return collapse_space(mask_pii(text))
+
+
+def shown(value, limit: int = 40) -> str:
+    """A cell value as an error message or reject reason may quote it: cleaned, masked, cut short."""
+    return repr(normalize_text(str(value))[:limit])
+
+
+def shown_path(path) -> str:
+    """A file path as it may be stored or printed: a file named after a customer's number is masked."""
+    return mask_pii(ascii_digits(strip_invisible(str(path))))
