@@ -47,6 +47,35 @@ class Library:
     def exists(self) -> bool:
         return self.db_path.exists()
 
+    def relative(self, path: str | os.PathLike) -> str:
+        """A path inside the library as it is stored (config, pointers, tables): relative to the root,
+        so a copied or moved library points into itself."""
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(p)
+
+    def resolve(self, stored: str | os.PathLike) -> Path:
+        """A stored path read back: relative paths are under the root; an absolute one written by an
+        older version (or in the library's former place) is mapped to the same place under this root,
+        from its last `models` folder on."""
+        p = Path(stored)
+        if not p.is_absolute():
+            return self.root / p
+        try:
+            p.relative_to(self.root)
+            return p
+        except ValueError:
+            pass
+        parts = p.parts
+        if "models" in parts:
+            i = len(parts) - 1 - parts[::-1].index("models")
+            mapped = self.root.joinpath(*parts[i:])
+            if mapped.exists() or not p.exists():
+                return mapped
+        return p
+
     def check_folder(self) -> None:
         """The library path must be a folder (or not exist yet): one clear error instead of an OSError."""
         if self.root.exists() and not self.root.is_dir():
