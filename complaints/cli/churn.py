@@ -32,8 +32,12 @@ def link(library: LibraryOpt = None,
     from complaints.churn import link as lk
     from complaints.churn import linkview as view
 
+    from complaints.outputs import prepare_output
+
     if level not in ("painpoint", "topic"):
         raise typer.BadParameter("--level must be painpoint or topic")
+    if out_file is not None:
+        prepare_output(out_file)
     lib = library_of(library)
     with progress_bar() as bar:
         task = bar.add_task("lift", total=3)
@@ -83,6 +87,9 @@ def features(as_of: AsOfOpt = None,
         return
     if not as_of or out_file is None:
         raise LinkError("give --as-of DATE (repeatable) and --out FILE.parquet, or --describe for the data dictionary")
+    from complaints.outputs import prepare_output
+
+    prepare_output(out_file)
     dates = expand_dates(as_of)
     with progress_bar() as bar:
         task = bar.add_task("features", total=len(dates))
@@ -159,7 +166,9 @@ def at_risk_cmd(as_of: Annotated[str, typer.Option("--as-of", help="Scoring date
     """
     from complaints.churn.linkview import at_risk_frame, at_risk_table, write_frames
     from complaints.churn.model import at_risk
+    from complaints.outputs import prepare_output
 
+    prepare_output(out_file)
     with progress_bar() as bar:
         task = bar.add_task("at-risk", total=None)
         res = at_risk(library_of(library), as_of, label_horizon=label_horizon, high=high, medium=medium,
