@@ -12,6 +12,14 @@ _FORM = re.compile(
 )
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2}):?(\d{2})?)?$")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# Dates a complaint, resolution or port event can plausibly carry: 0001-01-01 and 2099-12-31 are
+# placeholders or typing slips, and one of them would break every later period computation.
+EARLIEST = dt.datetime(1990, 1, 1)
+AHEAD = dt.timedelta(days=7)  # clocks and time zones: a few days ahead is a slip, not yet an error
+
+
+def latest_plausible(ahead: dt.timedelta = AHEAD) -> dt.datetime:
+    return dt.datetime.combine(dt.date.today() + ahead, dt.time.max)
 
 
 class DateParseError(ValueError):

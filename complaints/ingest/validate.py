@@ -12,7 +12,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .dates import DateParseError, DateParser
+from .dates import AHEAD, EARLIEST, DateParseError, DateParser, latest_plausible
 from .keys import CustomerKeyer, KeyCellError
 from ..text.mask import mask_pii
 from ..text.normalize import collapse_space, normalize_text, shown, strip_invisible
@@ -41,9 +41,7 @@ _OPERATORS = {"移动": "中国移动", "中国移动": "中国移动", "cmcc": 
 
 # Values outside these ranges are typing errors or other columns' values (a phone number as ARPU).
 _BOUNDS = {"arpu": (-10_000.0, 100_000.0), "satisfaction": (0.0, 100.0)}  # 元/month (credits can go below 0)
-EARLIEST = dt.datetime(1990, 1, 1)
-_FUTURE = {"contract_end": dt.timedelta(days=3660)}  # a contract may end years ahead; events happen by now
-_SOON = dt.timedelta(days=7)  # clocks and time zones: a few days ahead is a typing slip, not yet an error
+_AHEAD = {"contract_end": dt.timedelta(days=3660)}  # a contract may end years ahead; events happen by now
 
 
 class RowError(ValueError):
@@ -161,7 +159,8 @@ class _Converter:
         self.extra = [c for c in table.frame.columns if c not in set(mapping.values())]
         # column names become attribute keys: masked (a headerless file's first row), otherwise as they are
         self.column = functools.lru_cache(maxsize=4096)(lambda c: mask_pii(strip_invisible(str(c))))
-        self.today = dt.datetime.combine(dt.date.today(), dt.time.max)
+        self.latest = {c: latest_plausible(a) for c, a in _AHEAD.items()}
+        self.latest_default = latest_plausible(AHEAD)
 
     def date(self, v, column: str, required: bool = False):
         try:
@@ -172,7 +171,7 @@ class _Converter:
             if required:
                 raise RowError(column, f"{column}: missing")
             return None
-        latest = self.today + _FUTURE.get(column, _SOON)
+        latest = self.latest.get(column, self.latest_default)
         if not EARLIEST <= out <= latest:
             raise RowError(column, f"{column}: date {out:%Y-%m-%d} is outside {EARLIEST:%Y-%m-%d} … {latest:%Y-%m-%d}")
         return out
