@@ -103,7 +103,9 @@ def test_control_and_format_characters_are_dropped_and_escape_sequences_removed_
     ("王师傅上门后还是掉线", "<姓名>师傅上门后还是掉线"), ("营业厅某某经理答应退费", "营业厅<姓名>经理答应退费"),
     ("操作员工号:19010415操作员:宋丽英渠道类型", "操作员工号:<工号>操作员:<姓名>渠道类型"),
     ("客服工号 KF0731 说已派单", "客服工号 <工号> 说已派单"), ("工号为24001545程洪霞。", "工号为<工号><姓名>。"),
-    ("片区客户经理李云东处办理", "片区客户经理<姓名>处办理"),
+    ("片区客户经理李云东处办理,29日李云东又通知", "片区客户经理<姓名>处办理,29日<姓名>又通知"),
+    ("派单人:张珊阳,联系号码", "派单人:<姓名>,联系号码"), ("分公司(HB.BD.25),刘亚宾(d******),", "分公司(HB.BD.25),<姓名>(d******),"),
+    ("营业员),工号(******凌铭隆_钦州", "营业员),工号(<工号><姓名>_钦州"),
 ])
 def test_personal_names_and_staff_ids_are_masked_where_tickets_write_them(raw, expected):
     assert normalize_text(raw) == expected
@@ -115,6 +117,7 @@ def test_personal_names_and_staff_ids_are_masked_where_tickets_write_them(raw, e
     "客户:要求退还多扣的费用", "用户:反映家里宽带断网", "客户:邢台市营信达通讯", "客户:吴桥分公司回复", "安装师傅一直没来",
     "客户经理也不管", "小区经理说下周处理", "谢谢师傅", "营业员解释说一直有效", "客户经理查询告诉我", "周围客户(信号不好)",
     "营业员(工号客户无法提供)", "联系人:先生,联系电话", "营业员姓名(无法提供)", "机主是本人", "维修师傅上门",
+    "处理人:支撑评价:10分", "高新区(******)",
 ])
 def test_ordinary_complaint_text_is_not_taken_for_a_name(text):
     assert PLACEHOLDERS["name"] not in normalize_text(text), normalize_text(text)

@@ -40,7 +40,8 @@ _OPERATORS = {"移动": "中国移动", "中国移动": "中国移动", "cmcc": 
 
 
 # Values outside these ranges are typing errors or other columns' values (a phone number as ARPU).
-_BOUNDS = {"arpu": (-10_000.0, 100_000.0), "satisfaction": (0.0, 100.0)}  # 元/month (credits can go below 0)
+# arpu in 元/month (credits can take it below 0); satisfaction on any scale an operator uses (-1…1, 1…5, 0…100)
+_BOUNDS = {"arpu": (-10_000.0, 100_000.0), "satisfaction": (-100.0, 100.0)}
 _AHEAD = {"contract_end": dt.timedelta(days=3660)}  # a contract may end years ahead; events happen by now
 
 

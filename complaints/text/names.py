@@ -59,7 +59,8 @@ _NOT_NAMES = ("无", "不详", "未知", "不知", "不清楚", "暂无", "没�
 # Explicit name fields: any name-like value. Fields whose label is also a common word (客户, 用户):
 # only a value that starts with a family name (客户:要求退费 and 用户:反映… are not names).
 _NAME_FIELDS = ("用户姓名", "客户姓名", "机主姓名", "联系人姓名", "投诉人姓名", "营业员姓名", "姓名", "联系人",
-                "机主", "操作员", "受理人", "受理员", "营业员", "经办人", "投诉人", "申请人", "办理人", "业务员")
+                "机主", "操作员", "受理人", "受理员", "营业员", "经办人", "投诉人", "申请人", "办理人", "业务员",
+                "派单人", "处理人", "回访人", "报障人", "申告人", "被投诉人", "责任人")
 _WORD_FIELDS = ("客户名称", "客户", "用户")
 _SEP = r"\s*[:：(（]\s*"
 _FIELD = re.compile("(?:" + "|".join(sorted(_NAME_FIELDS, key=len, reverse=True)) + ")" + _SEP + f"(?={_GIVEN})"
@@ -75,14 +76,17 @@ _VALUE = re.compile(r"[\u4e00-\u9fff?？*＊]{2,8}")
 # the name (they only say it was a person); a job title stays, it says who the complaint is about.
 _POLITE = re.compile(rf"(?:{_POLITE_SURNAME}{_GIVEN}{{0,2}}|某{{1,2}})(?:先生|女士|小姐)")
 _TITLE = re.compile(rf"(?:{_CUE_SURNAME}|某{{1,2}})(?=师傅|经理|主任|老师|阿姨|工程师)")
-_ID = r"[A-Za-z]{0,4}\d{3,12}[A-Za-z]?"
+_ID = r"(?:[A-Za-z]{0,4}\d{3,12}[A-Za-z]?|\*{3,})"  # ******: an id the export already masked
 _STAFF = re.compile(rf"(?P<label>工号\s*(?:[:：(（]|为|是)?\s*)(?P<value>{_ID}(?:[/、]{_ID})*)(?![\dA-Za-z])"
                     # 工号为24001545程洪霞。: the name that follows the id
                     rf"(?P<name>{_CUE_SURNAME}{_GIVEN}{{1,2}}(?![\u4e00-\u9fff]))?")
+# A name right before a staff login in brackets, masked or not: 刘亚宾(d******), 常志敏(******).
+_LOGIN = re.compile(rf"{_CUE_SURNAME}[\u4e00-\u9fff]{{1,2}}(?=\((?:[A-Za-z]{{0,6}}\*{{3,}}|[a-z]{{2,}}\d*)\))")
 _POLITE_CUE = re.compile("先生|女士|小姐")
 _TITLE_CUE = re.compile("师傅|经理|主任|老师|阿姨|工程师")
-_CUE = re.compile("工号|姓名|联系人|机主|操作员|受理|营业员|经办人|投诉人|申请人|办理人|业务员|人员|客服|"
-                  "客户|用户|先生|女士|小姐|师傅|经理|主任|老师|阿姨|工程师")
+_CUE = re.compile("工号|姓名|联系人|机主|操作员|受理|营业员|经办人|投诉人|申请人|办理人|业务员|人员|客服|派单人|处理人|"
+                  "回访人|报障人|申告人|责任人|客户|用户|先生|女士|小姐|师傅|经理|主任|老师|阿姨|工程师|"
+                  r"\((?:[A-Za-z]{0,6}\*{3}|[a-z]{2,}\d*\))")
 
 
 def _name_length(value: str, surname_first: bool) -> int:
@@ -104,7 +108,7 @@ def _name_length(value: str, surname_first: bool) -> int:
     return len(name)
 
 
-def _mask_fields(text: str, rx: re.Pattern, surname_first: bool) -> str:
+def _mask_fields(text: str, rx: re.Pattern, surname_first: bool, found: set[str]) -> str:
     out, pos = [], 0
     for m in rx.finditer(text):
         if m.start() < pos:
@@ -114,7 +118,10 @@ def _mask_fields(text: str, rx: re.Pattern, surname_first: bool) -> str:
             start += 1
         value = _VALUE.match(text, start)
         n = _name_length(value.group(), surname_first) if value else 0
+        if n and text[start + n:start + n + 1] in (":", "："):  # 处理人:支撑评价:10分: the next field's label
+            n = 0
         if n:
+            found.add(text[start:start + n])
             out += [text[pos:start], NAME]
             pos = start + n
     return "".join(out) + text[pos:]
@@ -125,25 +132,48 @@ def has_name_cue(text: str) -> bool:
 
 
 def mask_names(text: str) -> str:
-    """Replace staff ids with <工号> and personal names with <姓名> (field labels and job titles stay)."""
+    """Replace staff ids with <工号> and personal names with <姓名> (field labels and job titles stay).
+    A full name found once is masked wherever else it occurs in the same text (李云东又通知…)."""
+    found: set[str] = set()
+
+    def keep(name: str | None) -> str:
+        if name:
+            found.add(name)
+        return NAME
+
     if "工号" in text:
-        text = _STAFF.sub(lambda m: m.group("label") + STAFF + (NAME if m.group("name") else ""), text)
-    text = _mask_fields(text, _FIELD, surname_first=False)
-    text = _mask_fields(text, _WORD_FIELD, surname_first=True)
-    text = _ROLE.sub(lambda m: m.group() if m.group("name") in _NOT_NAMES else m.group("role") + NAME, text)
+        text = _STAFF.sub(lambda m: m.group("label") + STAFF + (keep(m.group("name")) if m.group("name") else ""),
+                          text)
+    text = _mask_fields(text, _FIELD, False, found)
+    text = _mask_fields(text, _WORD_FIELD, True, found)
+    text = _ROLE.sub(lambda m: m.group() if m.group("name") in _NOT_NAMES else m.group("role") + keep(m.group("name")),
+                     text)
+    if "(" in text:
+        text = _LOGIN.sub(lambda m: m.group() if _place(m.group()) else keep(m.group()), text)
     if _POLITE_CUE.search(text):
-        text = _POLITE.sub(_honorific, text)
+        text = _POLITE.sub(lambda m: _honorific(m, found), text)
     if _TITLE_CUE.search(text):
         text = _TITLE.sub(_honorific, text)
+    for name in sorted((n for n in found if len(n) >= 2 and not set(n) <= set("*＊?？")), key=len, reverse=True):
+        text = text.replace(name, NAME)
     return text
 
 
-def _honorific(m: re.Match) -> str:
-    """谢谢师傅 and 常常…: a doubled character is a word, not a family name."""
+def _place(value: str) -> bool:
+    return any(p in value[1:] for p in _PLACE)
+
+
+def _honorific(m: re.Match, found: set[str] | None = None) -> str:
+    """谢谢师傅 and 常常…: a doubled character is a word, not a family name. A full name before
+    先生/女士/小姐 (李正华先生) is remembered, to be masked elsewhere in the text too."""
     s = m.string
-    return m.group() if m.start() > 0 and s[m.start() - 1] == s[m.start()] else NAME
+    if m.start() > 0 and s[m.start() - 1] == s[m.start()]:
+        return m.group()
+    if found is not None:
+        found.add(re.sub("(?:先生|女士|小姐)$", "", m.group()))
+    return NAME
 
 
 def name_rules() -> list[re.Pattern]:
     """Patterns that still find an unmasked staff id or honorific name (for `contains_pii`)."""
-    return [_STAFF, _POLITE, _TITLE, _ROLE]
+    return [_STAFF, _POLITE, _TITLE, _ROLE, _LOGIN]
