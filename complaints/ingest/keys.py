@@ -65,6 +65,11 @@ def canonical_number(raw: str) -> str:
     return s
 
 
+def is_personal_number(number: str) -> bool:
+    """A canonical number that is a phone, ID or card number (what a call list can dial, what must be hashed)."""
+    return _PERSONAL.match(number) is not None
+
+
 def _personal_numbers(raw: str) -> list[str]:
     """The personal numbers a cell holds, when it lists several (13812345678/13912345678)."""
     parts = [canonical_number(p) for p in _LIST.split(_clean(raw))]
