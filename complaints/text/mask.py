@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .names import NAME_PLACEHOLDERS, has_name_cue, mask_names, name_rules
+from .names import NAME_PLACEHOLDERS, has_name_cue, mask_names
 
 PLACEHOLDERS = {
     "url": "<链接>",
@@ -107,4 +107,4 @@ def contains_pii(text: str) -> bool:
         return True
     if any(_spelled_number(m) != m.group() for m in _CN_RUN.finditer(text)):
         return True
-    return any(rx.search(text) for rx in name_rules())
+    return has_name_cue(text) and mask_names(text) != text

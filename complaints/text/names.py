@@ -172,8 +172,3 @@ def _honorific(m: re.Match, found: set[str] | None = None) -> str:
     if found is not None:
         found.add(re.sub("(?:先生|女士|小姐)$", "", m.group()))
     return NAME
-
-
-def name_rules() -> list[re.Pattern]:
-    """Patterns that still find an unmasked staff id or honorific name (for `contains_pii`)."""
-    return [_STAFF, _POLITE, _TITLE, _ROLE, _LOGIN]
