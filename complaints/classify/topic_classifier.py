@@ -16,7 +16,7 @@ import numpy as np
 
 from ..config import Library
 from ..errors import ComplaintsError, InputFileError
-from ..text.normalize import normalize_text
+from ..text.normalize import is_blank, normalize_text
 from ..text.segment import cut_chunks
 from ..topics.assign import KNN, UNASSIGNED, neighbour_vote
 from ..topics.compact import CompactModel, current_folder, load_compact
@@ -64,12 +64,12 @@ class TopicClassifier:
         return best, hits
 
     def classify(self, texts: list[str]) -> list[dict]:
-        """One result per text (in order). Raises for an empty text (nothing left once cleaned: blank,
-        zero-width or control characters only); never for odd ones."""
-        clean = [normalize_text(None if t is None else str(t)) for t in texts]
-        for i, t in enumerate(clean, start=1):
-            if not t:
+        """One result per text (in order). Raises for an empty text (blank, or zero-width and control
+        characters only); never for odd ones (emoji only, no Chinese: status no_content)."""
+        for i, t in enumerate(texts, start=1):
+            if is_blank(t):
                 raise ClassifyError(f"text {i} is empty: give the complaint's text")
+        clean = [normalize_text(str(t)) for t in texts]
         truncated = [len(t) > MAX_CHARS for t in clean]
         clean = [t[:MAX_CHARS] for t in clean]
         # Segment everything first (forked workers), then score: workers still cutting would
@@ -180,7 +180,7 @@ def classify_file(classifier: TopicClassifier, path: str | Path, text_column: st
     from ..text.normalize import shown_path
 
     texts, rows, bad = read_complaint_file(path, text_column)
-    keep = [i for i, t in enumerate(texts) if normalize_text(t)]
+    keep = [i for i, t in enumerate(texts) if not is_blank(t)]
     results = classifier.classify([texts[i] for i in keep]) if keep else []
     out = [{**r, "status": "empty", "error": f"{shown_path(path)}: row {r['row']}: the text column is empty"}
            for r in rows]

@@ -65,6 +65,12 @@ def strip_invisible(text: str) -> str:
     return _FORMAT.sub("", _CONTROL.sub("", text))
 
 
+def is_blank(text: str | None) -> bool:
+    """Nothing a person could read: empty, whitespace, or only zero-width and control characters.
+    (An emoji-only text is not blank: it is a complaint without words.)"""
+    return text is None or not strip_invisible(str(text)).strip()
+
+
 def ascii_digits(text: str) -> str:
     """Digits of any script (٣, ३, ๓ …) as ASCII digits, so a number reads the same however it is typed."""
     if text.isascii():
