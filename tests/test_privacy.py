@@ -290,6 +290,17 @@ def export_csv(world) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def exported_id(row: dict) -> str | None:
+    """The complaint id of an export row, whether the export has field names or Chinese headers."""
+    return row.get("complaint_id", row.get("工单编号"))
+
+
+def whole(row: dict) -> str:
+    """Every cell of an export row: a value must not leak from any column (the key, the text, the
+    attributes, however the export lays them out)."""
+    return json.dumps(row, ensure_ascii=False)
+
+
 def classified(world, name="classify_json") -> list[dict]:
     res = world["runs"][name]
     assert res.exit_code == 0, messages(world, name)
@@ -304,7 +315,7 @@ def test_item1_numbers_written_every_way_are_masked_in_library_export_and_classi
     stored = rows(world, "SELECT text FROM complaints WHERE complaint_id IN (?, ?)", [f"T{i:02d}", f"LT{i:02d}"])
     assert stored, "the complaint was not stored at all"
     assert not [t for (t,) in stored if leaks(t, secret)], f"stored in clear: {stored}"
-    exported = [r["text"] for r in export_csv(world) if r["complaint_id"] in (f"T{i:02d}", f"LT{i:02d}")]
+    exported = [whole(r) for r in export_csv(world) if exported_id(r) in (f"T{i:02d}", f"LT{i:02d}")]
     assert exported and not [t for t in exported if leaks(t, secret)], f"exported in clear: {exported}"
     echoed = classified(world)[i]["text"]
     assert not leaks(echoed, secret), f"classify echoes it in clear: {echoed!r}"
@@ -333,7 +344,7 @@ def test_item2_customer_key_cells_are_hashed_or_rejected_never_stored_raw(world,
     for table in ("customers", "port_events"):
         keys = [k for (k,) in rows(world, f"SELECT customer_key FROM {table}")]
         assert not [k for k in keys if leaks(k, secrets)], f"{table} holds {cell!r} in clear"
-    assert not [r["customer_key"] for r in export_csv(world) if leaks(r["customer_key"], secrets)]
+    assert not [whole(r) for r in export_csv(world) if leaks(whole(r), secrets)]
 
 
 # ---- item 3 ----------------------------------------------------------------------------------------------
@@ -344,7 +355,7 @@ def test_item3_numeric_attribute_cells_are_masked(world, fmt):
     stored = rows(world, "SELECT attributes FROM complaints WHERE complaint_id LIKE ?", [f"A{fmt}%"])
     assert len(stored) == 2
     assert not [a for (a,) in stored if leaks(a, secrets)], f"attributes stored in clear: {stored}"
-    assert not [r["attributes"] for r in export_csv(world) if leaks(r["attributes"], secrets)]
+    assert not [whole(r) for r in export_csv(world) if leaks(whole(r), secrets)]
 
 
 # ---- item 4 ----------------------------------------------------------------------------------------------
