@@ -14,7 +14,8 @@ The folders follow the data flow:
     demo/     the generated operator used by tests, benches and `complaints demo`
 
 The shared core sits at the top: `config` (where a library lives, its secret key), `errors`,
-`lock` (one writer at a time) and `artifacts` (reading artifacts safely).
+`lock` (one writer at a time), `artifacts` (reading artifacts safely) and `cells` (making a value
+safe for the spreadsheet, CSV, Markdown or terminal it is written to; every writer uses it).
 """
 
 __version__ = "0.1.0"

@@ -90,28 +90,31 @@ def _finite(obj):
 
 
 def _print_classified(results: list[dict]) -> None:
-    """One block per complaint: a table's columns are too narrow for Chinese snippets."""
+    """One block per complaint: a table's columns are too narrow for Chinese snippets. Every text is
+    escaped for the terminal (no control sequences, markup shown as typed)."""
+    from complaints.cells import terminal as T
+
     for n, r in enumerate(results, start=1):
         head = f"[bold][{r.get('row', n)}][/] "
         if r["status"] in ("empty", "error"):
-            out.print(head + f"[red]{r['error']}[/]", highlight=False)
+            out.print(head + f"[red]{T(r['error'])}[/]", highlight=False)
             continue
-        out.print(head + r["text"], highlight=False)
+        out.print(head + T(r["text"]), highlight=False)
         if r["topic_id"] is not None:
-            out.print(f"    topic       {r['topic_id']} {r['topic_label']}   confidence {r['confidence']:.2f}",
+            out.print(f"    topic       {r['topic_id']} {T(r['topic_label'])}   confidence {r['confidence']:.2f}",
                       highlight=False)
         else:
             near = f" (nearest topic {r['nearest_topic_id']})" if r.get("nearest_topic_id") is not None else ""
-            out.print(f"    topic       [yellow]{r['status']}[/]{near}: {r.get('reason', '')}", highlight=False)
-        out.print(f"    pain point  {r['painpoint_name']} → {r['department'] or '-'}", highlight=False)
+            out.print(f"    topic       [yellow]{r['status']}[/]{near}: {T(r.get('reason', ''))}", highlight=False)
+        out.print(f"    pain point  {T(r['painpoint_name'])} → {T(r['department'] or '-')}", highlight=False)
         if r.get("supervised"):
-            out.print(f"    label       {r['supervised']['label']} (p={r['supervised']['probability']:.2f})",
+            out.print(f"    label       {T(r['supervised']['label'])} (p={r['supervised']['probability']:.2f})",
                       highlight=False)
         if r["keywords"]:
-            out.print("    why         " + " ".join(r["keywords"]), highlight=False)
+            out.print("    why         " + T(" ".join(r["keywords"])), highlight=False)
         for i, sim in enumerate(r["similar"]):
             out.print(("    similar     " if i == 0 else " " * 16) +
-                      f"{sim['complaint_id']} {sim['date'] or ''} ({sim['similarity']:.2f}) {sim['snippet'][:40]}",
+                      f"{T(sim['complaint_id'])} {sim['date'] or ''} ({sim['similarity']:.2f}) {T(sim['snippet'][:40])}",
                       highlight=False)
 
 

@@ -52,8 +52,13 @@ def report(out_dir: Annotated[Optional[Path], typer.Option(
 def export(out_file: Annotated[Path, typer.Option("--out", help="Output .csv, .parquet or .xlsx file.")],
            library: LibraryOpt = None,
            version: Annotated[Optional[int], typer.Option(help="Model version (default: latest).")] = None,
+           headers: Annotated[str, typer.Option(
+               help="Column headers of .xlsx/.csv: zh (Chinese; the 字段说明 sheet names the fields) or en.")] = "zh",
            lexicons: LexOpt = None) -> None:
-    """Write every complaint (masked text, attributes) with its topic, label, pain point and confidence.
+    """Write every complaint (masked text) with its topic, label, pain point and confidence.
+
+    .xlsx and .csv open ready for Excel: Chinese headers, the file's own columns (投诉类别 …) as columns,
+    是/否, rounded numbers, a bold frozen header with a filter. .parquet keeps field names.
 
     Example: complaints export --out complaints_topics.xlsx
     """
@@ -61,5 +66,5 @@ def export(out_file: Annotated[Path, typer.Option("--out", help="Output .csv, .p
     from complaints.report.export import export_complaints
 
     prepare_output(out_file)
-    n = export_complaints(library_of(library), out_file, version, lex_arg(lexicons))
-    out.print(f"wrote {n:,} complaints to {out_file}", highlight=False)
+    n = export_complaints(library_of(library), out_file, version, lex_arg(lexicons), headers)
+    out.print(f"已导出 {n:,} 条投诉到 {out_file} (wrote {n:,} complaints)", highlight=False)

@@ -13,6 +13,7 @@ import pandas as pd
 from ..config import Library
 from ..errors import InputFileError
 from .keys import CustomerKeyer
+from .kinds import better_kind
 from .readers import read_table
 from .repeats import relink_repeats
 from .schema import KINDS, map_columns
@@ -41,6 +42,7 @@ class IngestResult:
     column_map: dict[str, str] = field(default_factory=dict)
     notes: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -203,6 +205,8 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
     records, rejects = checked.records, checked.rejects
     result = IngestResult(kind=kind, source=source, batch_id=None, rows_read=total + len(table.bad_rows),
                           encoding=table.encoding, format=table.format, column_map=mapping)
+    if (warning := better_kind(kind, list(table.frame.columns))) is not None:
+        result.warnings.append(warning)
 
     with open_store(library, write=True, wait_s=wait_s) as store:
         prior = _find_batch(store, kind, table.sha256, mapping)

@@ -125,31 +125,31 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
             prev = latest_version(store)
         ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
         seg = Segmenter(lexicons)
-        step("segment", 0, len(texts))
-        tokens = [seg.cut(t) for t in texts]
+        tokens = _cut_all(seg, texts, step)
         usable = _check_corpus(texts, tokens)
         fit_ids = [i for i, u in zip(ids, usable) if u]
         fit_texts = [t for t, u in zip(texts, usable) if u]
         times["segment"] = time.perf_counter() - t0
 
         t = time.perf_counter()
+        step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
         emb = _embedder_for(library, embedder, fit_texts, lexicons)
         with open_store(library, write=True) as store:
             with store.transaction():
                 cache = EmbeddingCache(store)
                 cached_before = cache.count()
-                vectors = embed_with_cache(emb, fit_texts, store,
-                                           progress=lambda d: step("embed", d, len(fit_texts)))
+                vectors = embed_with_cache(emb, fit_texts, store, progress=_counter("embed", len(fit_texts), step))
                 newly_embedded = cache.count() - cached_before
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        step("cluster", 0, 1)
+        step("cluster", 0, 0)  # no count inside UMAP/HDBSCAN: the bar pulses, the clock runs
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
                            lexicons=lexicons).fit(fit_texts, vectors, embedder=emb)
         times["topics"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        step("pain points", 0, 0)
         taxonomy = load_taxonomy(lexicons)
         mapper = PainPointMapper(taxonomy).fit(emb)
         raw = model.topics_
@@ -158,6 +158,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         pains = dict(zip(raw, mapper.predict([model.keywords_[r] for r in raw],
                                              np.stack([model.centroids_[r] for r in raw]),
                                              [[fit_tokens[i] for i in m] for m in members]))) if raw else {}
+        step("store", 0, 0)
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
@@ -189,6 +190,27 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
                          skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded))
+
+
+def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> Callable[[int], None]:
+    """The embed cache reports increments; progress shows how many are done."""
+    done = [0]
+
+    def add(k: int) -> None:
+        done[0] += int(k)
+        step(stage, min(done[0], total), total)
+    return add
+
+
+def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[str]]:
+    """Segment every text, reporting progress every `every` texts (a long silent stage looks hung)."""
+    out, n = [], len(texts)
+    step("segment", 0, n)
+    for i, t in enumerate(texts, 1):
+        out.append(seg.cut(t))
+        if i % every == 0 or i == n:
+            step("segment", i, n)
+    return out
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:

@@ -36,7 +36,7 @@ from .compact import (
 )
 from .drift import drift_summary
 from .emerging import EmergingTopics, ctfidf_keywords, mmr
-from .fit import FitError, auto_label, apply_curation, exclusive_fit, latest_version
+from .fit import FitError, _counter, auto_label, apply_curation, exclusive_fit, latest_version
 from .stable_ids import allocate_ids, merged_into, resolve_merge
 from .taxonomy import OTHER, PainPointMapper, load_taxonomy
 
@@ -111,7 +111,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
 
         t = time.perf_counter()
         with open_store(library, write=True) as store, store.transaction():
-            vectors = embed_with_cache(emb, texts, store, progress=lambda d: step("embed", d, len(texts)))
+            vectors = embed_with_cache(emb, texts, store, progress=_counter("embed", len(texts), step))
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
