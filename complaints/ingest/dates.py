@@ -89,3 +89,17 @@ class DateParser:
 
 
 _MISS = object()
+
+
+def year_first_day(text: str) -> dt.date | None:
+    """A day typed on the command line, read only in year-first forms ('2026-06-30', '2026/6/30',
+    '2026年6月30日', '20260630'); None for anything else. '01/06/2026' could be 1 June or 6 January, and
+    a bare number other than eight digits is no day at all."""
+    text = str(text).strip()
+    if text.isdigit() and len(text) != 8:
+        return None
+    try:
+        parsed = parse_datetime(text)
+    except DateParseError:
+        return None
+    return parsed.date() if parsed else None
