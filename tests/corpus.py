@@ -87,6 +87,24 @@ def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "
     return path
 
 
+def csv_cells(path: Path) -> list[str]:
+    """Every cell of a CSV the toolkit wrote (UTF-8 with BOM, for Excel)."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return [c for row in csv.reader(f) for c in row]
+
+
+def live_csv_formulas(cells: list[str]) -> list[str]:
+    """Cells a spreadsheet would run as a formula: they open with = + - @ tab or CR and are not numbers."""
+    def number(c: str) -> bool:
+        try:
+            float(c)
+            return True
+        except ValueError:
+            return False
+
+    return [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(c)]
+
+
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path

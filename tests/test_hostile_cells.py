@@ -9,7 +9,6 @@ report before phase B adds control characters (texts from JSONL, a label) and wr
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 
@@ -22,7 +21,9 @@ from .corpus import (
     base_rows,
     cli,
     cli_ok,
+    csv_cells,
     customers_rows,
+    live_csv_formulas,
     ports_rows,
     write_csv,
     write_jsonl,
@@ -117,17 +118,8 @@ def test_item6_formula_looking_cells_are_written_as_text_in_xlsx(hostile, output
 def test_item6_csv_export_cells_that_start_a_formula_are_prefixed(hostile):
     path = hostile["a"] / "export.csv"
     assert path.exists(), said(hostile, "a_export_csv")
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        cells = [c for row in csv.reader(f) for c in row]
-
-    def number(c):
-        try:
-            float(c)
-            return True
-        except ValueError:
-            return False
-
-    live = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(c)]
+    cells = csv_cells(path)
+    live = live_csv_formulas(cells)
     assert not live, f"{len(live)} CSV cells open a formula: {live[:8]}"
     assert any("HYPERLINK" in c for c in cells)
 
