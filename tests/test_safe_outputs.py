@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from .corpus import csv_cells, live_csv_formulas
 from .operator_scenario import cli, cli_ok
 
 FORMULAS = ['=HYPERLINK("http://evil.example","点击退款")', "=cmd|' /C calc'!A0", "+SUM(1,1)", "-2+3 ", "@SUM(1+1)"]
@@ -102,17 +103,8 @@ def test_item6_formula_looking_cells_are_text_in_every_workbook(small, name):
 
 
 def test_item6_csv_cells_that_start_a_formula_are_prefixed(small):
-    with open(small["out"] / "export.csv", encoding="utf-8-sig", newline="") as f:
-        cells = [c for row in csv.reader(f) for c in row]
-
-    def number(c):
-        try:
-            float(c)
-            return True
-        except ValueError:
-            return False
-
-    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(c)]
+    cells = csv_cells(small["out"] / "export.csv")
+    assert not live_csv_formulas(cells)
     assert any(c.startswith("'=HYPERLINK(") for c in cells) and "'=1+2" in cells and "'+cmd|' /C calc'!A0" in cells
 
 

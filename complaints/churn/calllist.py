@@ -19,7 +19,7 @@ import yaml
 
 from ..config import Library
 from ..errors import InputFileError
-from ..ingest.keys import CustomerKeyer, canonical_number
+from ..ingest.keys import CustomerKeyer, KeyCellError, canonical_number, is_personal_number
 from ..ingest.readers import read_table
 from ..ingest.schema import CUSTOMER, map_columns
 from ..text.lexicons import lexicon_dir
@@ -70,12 +70,16 @@ def read_numbers(library: Library, path: str | Path, overrides: dict[str, str] |
     """Library key -> phone number (as dialled: digits only) from the operator's customer file, in memory."""
     table = read_table(path)
     mapping = map_columns(CUSTOMER, list(table.frame.columns), Path(path).name, overrides)
-    keyer = CustomerKeyer(library.hash_key())
+    keyer = CustomerKeyer(library.hash_key(), hash_all=library.format() >= 2)  # the keys ingest gave them
     out: dict[str, str] = {}
     for raw in table.frame[mapping["customer_key"]].tolist():
-        key = keyer(raw)
-        if key is not None and key not in out and key != str(raw).strip():  # hashed: a number
-            out[key] = canonical_number(str(raw).strip())
+        try:
+            key = keyer(raw)
+        except KeyCellError:  # two numbers in one cell: no customer of the library
+            continue
+        number = canonical_number(str(raw).strip())
+        if key is not None and key not in out and is_personal_number(number):  # a number to dial
+            out[key] = number
     return out
 
 

@@ -29,17 +29,13 @@ def to_date(value: DateLike, name: str = "date") -> dt.date | None:
         return value
     if isinstance(value, dt.datetime):
         return value.date()
-    from ..ingest.dates import DateParseError, parse_datetime
+    from ..ingest.dates import year_first_day
 
-    text = str(value).strip()
-    try:
-        parsed = parse_datetime(text) if not text.isdigit() or len(text) == 8 else None
-    except DateParseError:
-        parsed = None
+    parsed = year_first_day(str(value))
     if parsed is None:
         raise LinkError(f"{name} {value!r}: 不是无歧义的日期，请写成 2026-06-30 或 2026年6月30日 "
                         f"(not a date in an unambiguous form; use YYYY-MM-DD, e.g. 2026-06-30)")
-    return parsed.date()
+    return parsed
 
 
 def expand_dates(values: list[str], name: str = "--as-of") -> list[dt.date]:

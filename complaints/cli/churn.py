@@ -33,8 +33,12 @@ def link(library: LibraryOpt = None,
     from complaints.churn import link as lk
     from complaints.churn import linkview as view
 
+    from complaints.outputs import prepare_output
+
     if level not in ("painpoint", "topic"):
         raise typer.BadParameter("--level must be painpoint or topic")
+    if out_file is not None:
+        prepare_output(out_file)
     lib = library_of(library)
     with progress_bar() as bar:
         task = bar.add_task("link", total=3)
@@ -85,6 +89,9 @@ def features(as_of: AsOfOpt = None,
         return
     if not as_of or out_file is None:
         raise LinkError("give --as-of DATE (repeatable) and --out FILE.parquet, or --describe for the data dictionary")
+    from complaints.outputs import prepare_output
+
+    prepare_output(out_file)
     dates = expand_dates(as_of)
     with progress_bar() as bar:
         task = bar.add_task("features", total=len(dates))
@@ -196,6 +203,9 @@ def at_risk_cmd(as_of: Annotated[str, typer.Option("--as-of", help="Scoring date
     from complaints.churn.linkview import at_risk_frame, at_risk_table, tier_table, write_frames
     from complaints.ingest.schema import parse_overrides
 
+    from complaints.outputs import prepare_output
+
+    prepare_output(out_file)
     lib = library_of(library)
     with progress_bar() as bar:
         task = bar.add_task("at-risk", total=None)

@@ -50,13 +50,43 @@ def classify(texts: Annotated[Optional[list[str]], typer.Argument(
         if not given:
             if sys.stdin.isatty():
                 raise typer.BadParameter("give complaint texts, --file FILE, or pipe one complaint per line")
-            given = read_lines(sys.stdin)
+            given = read_lines(_stdin_lines())
         results = clf.classify(given)
     if as_json:  # plain writes: rich's markup handling costs more than classifying
-        out.file.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results))
+        out.file.write("".join(json.dumps(_finite(r), ensure_ascii=False) + "\n" for r in results))
         out.file.flush()
         return
     _print_classified(results)
+
+
+def _stdin_lines() -> list[str]:
+    """stdin decoded strictly as UTF-8: bytes that are not UTF-8 are one clear error naming the line."""
+    import sys
+
+    from complaints.errors import InputFileError
+
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # a text stream handed over by a caller: already decoded
+        return list(sys.stdin)
+    lines = []
+    for n, line in enumerate(raw.read().splitlines(), start=1):
+        try:
+            lines.append(line.decode("utf-8-sig" if n == 1 else "utf-8"))
+        except UnicodeDecodeError:
+            raise InputFileError(f"stdin line {n} is not UTF-8: convert the input to UTF-8 "
+                                 "(e.g. iconv -f GBK -t UTF-8)") from None
+    return lines
+
+
+def _finite(obj):
+    """NaN and infinity are not JSON: they become null."""
+    if isinstance(obj, float):
+        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _print_classified(results: list[dict]) -> None:
@@ -66,7 +96,7 @@ def _print_classified(results: list[dict]) -> None:
 
     for n, r in enumerate(results, start=1):
         head = f"[bold][{r.get('row', n)}][/] "
-        if r["status"] == "empty":
+        if r["status"] in ("empty", "error"):
             out.print(head + f"[red]{T(r['error'])}[/]", highlight=False)
             continue
         out.print(head + T(r["text"]), highlight=False)

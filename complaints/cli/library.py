@@ -22,19 +22,21 @@ app.add_typer(ingest_app, name="ingest")
 def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[list[str]], as_json: bool) -> None:
     from complaints.ingest.pipeline import ingest_file
     from complaints.ingest.schema import parse_overrides
+    from complaints.text.normalize import shown_path
 
+    shown = shown_path(file)  # a file named after a customer's number is never printed in clear
     with progress_bar() as bar:
-        task = bar.add_task(f"ingest {file.name}", total=None)
+        task = bar.add_task(f"ingest {shown_path(file.name)}", total=None)
         res = ingest_file(library_of(library), kind, file, parse_overrides(mapping),
                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         print_json(res.to_dict())
         return
     if res.already_ingested:
-        out.print(f"{file}: already ingested as batch {res.batch_id}; nothing added "
+        out.print(f"{shown}: already ingested as batch {res.batch_id}; nothing added "
                   f"({res.skipped} rows skipped)", highlight=False)
         return
-    out.print(f"{file} → batch {res.batch_id} ({res.format}, {res.encoding or 'binary'}): "
+    out.print(f"{shown} → batch {res.batch_id} ({res.format}, {res.encoding or 'binary'}): "
               f"[green]{res.accepted} accepted[/], {res.updated} updated, "
               f"[red]{res.rejected} rejected[/], {res.skipped} skipped", highlight=False)
     for w in res.warnings:
@@ -48,6 +50,13 @@ def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[li
             out.print("  no date column was recognised: if the file has one, ingest it again with the column mapped "
                       "(--map 列名=received_at); the complaints already in the library get their dates",
                       highlight=False)
+    if res.notes.get("same_text_and_date"):
+        out.print(f"  {res.notes['same_text_and_date']} complaints without an id are already in the library (same text "
+                  "and date, read before with another column map): kept as they were", highlight=False)
+    if res.notes.get("account_ids_in_clear"):
+        out.print(f"  {res.notes['account_ids_in_clear']} customer keys are account ids kept in clear: this library was "
+                  "created before every key was hashed (config.json format 1); a new library hashes them",
+                  highlight=False)
     if res.notes.get("repeats_linked"):
         out.print(f"  {res.notes['repeats_linked']} complaints linked as repeats of an earlier complaint")
 
@@ -165,6 +174,6 @@ def rejects(library: LibraryOpt = None,
         return
     t = Table("batch", "file", "row", "column", "reason")
     for r in rows:
-        t.add_row(str(r["batch_id"]), terminal(Path(r["source_file"]).name), str(r["row_number"]),
+        t.add_row(str(r["batch_id"]), terminal(Path(str(r["source_file"])).name), str(r["row_number"]),
                   terminal(r["column_name"] or "-"), terminal(r["reason"]))
     out.print(t)

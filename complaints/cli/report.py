@@ -25,8 +25,11 @@ def report(out_dir: Annotated[Optional[Path], typer.Option(
 
     Example: complaints report --period 2026-06 --out reports/2026-06
     """
+    from complaints.outputs import prepare_output
     from complaints.report import write_report
 
+    if out_dir is not None:
+        prepare_output(out_dir, folder=True)
     with progress_bar() as bar:
         task = bar.add_task("report", total=4)
         res = write_report(library_of(library), out_dir, period, date_from, date_to, lex_arg(lexicons),
@@ -59,7 +62,9 @@ def export(out_file: Annotated[Path, typer.Option("--out", help="Output .csv, .p
 
     Example: complaints export --out complaints_topics.xlsx
     """
+    from complaints.outputs import prepare_output
     from complaints.report.export import export_complaints
 
+    prepare_output(out_file)
     n = export_complaints(library_of(library), out_file, version, lex_arg(lexicons), headers)
     out.print(f"已导出 {n:,} 条投诉到 {out_file} (wrote {n:,} complaints)", highlight=False)

@@ -61,7 +61,11 @@ def friendly(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except ComplaintsError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            from complaints.cells import terminal
+            from complaints.text.mask import mask_pii
+
+            # a last guard: no message prints a phone, ID, card, e-mail or name (or a control sequence)
+            err.print(f"[bold red]error:[/] {terminal(mask_pii(str(exc)))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper

@@ -97,7 +97,11 @@ LEFT JOIN topics t ON t.version = ? AND t.topic_id = coalesce(m.merged_into, l.t
 
 
 def latest_complaint_day(store: LibraryStore) -> dt.date | None:
-    v = store.scalar("SELECT max(received_at) FROM complaints")
+    """The newest plausible complaint date (a stored 2099-12-31 placeholder must not choose the period)."""
+    from ..ingest.dates import EARLIEST, latest_plausible
+
+    v = store.scalar("SELECT max(received_at) FROM complaints WHERE received_at BETWEEN ? AND ?",
+                     [EARLIEST, latest_plausible()])
     return None if v is None else pd.Timestamp(v).date()
 
 

@@ -72,7 +72,7 @@ def quality(store: LibraryStore, data: ReportData, porting: Porting) -> Section:
         sec.tables.append(Table("模型 Model", model))
     else:
         sec.bullets.append("尚未拟合话题模型 No topic model yet: run `complaints fit`.")
-    sec.bullets.append("方法 Method: 投诉文本经繁简转换、全半角归一、去除 HTML/表情并脱敏（手机号、固话、身份证、银行卡、邮箱）；"
+    sec.bullets.append("方法 Method: 投诉文本经繁简转换、全半角归一、去除 HTML/表情并脱敏（手机号、固话、身份证、银行卡、邮箱、姓名、工号）；"
                        "jieba + 电信词典分词；每件投诉先按痛点分类词表和库内自训练模型判定痛点（置信度低的标为“不确定”"
                        "并保留最可能的痛点），再用 BERTopic 聚类为稳定编号的话题，话题归属于唯一痛点。"
                        "Texts are normalised and masked before storage; each complaint's pain point is decided from the "

@@ -306,6 +306,9 @@ def actions(data: ReportData, porting: Porting) -> Section:
                      "重点话题 Top topics": top_txt or "–",
                      "建议 Suggested focus": _suggestion(r["本期 Complaints"], r["变化 Change"], trend.get(k, float("nan")),
                                                        r["申诉率 Escalation"], esc_all, lift, lo)})
+    if not rows:
+        sec.bullets.append("本期投诉都未归入痛点 No complaint of this period has a pain point yet.")
+        return sec
     frame = pd.DataFrame(rows).sort_values("优先级 Priority", ascending=False)
     sec.bullets.append("每个痛点一行：负责部门、证据（本期量、变化、三个月趋势、携出提升）和应优先处理的话题。"
                        "优先级 = 本期投诉量 × max(携出提升, 1)。Priority = volume × max(lift, 1).")

@@ -64,7 +64,9 @@ def _require(store: LibraryStore, version: int, topic_id: int) -> None:
 
 
 def rename_topic(library: Library, topic_id: int, label: str) -> None:
-    label = label.strip()
+    from ..text.normalize import collapse_space, strip_invisible
+
+    label = collapse_space(strip_invisible(label))  # no escape sequence or control character in a label
     if not label:
         raise CurationError("a topic label cannot be empty")
     with open_store(library, write=True) as s, s.transaction():

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
+from ..ingest.dates import EARLIEST, latest_plausible
 from ..store import LibraryStore
 
 COLUMNS = ["version", "topic_id", "label", "painpoint", "n_now", "share_now", "n_prev", "share_prev", "change",
@@ -19,7 +20,9 @@ COLUMNS = ["version", "topic_id", "label", "painpoint", "n_now", "share_now", "n
 
 def drift_summary(store: LibraryStore, version: int, prev: int, new: pd.DataFrame) -> list[dict]:
     """Compute, store (table `drift`) and return the rows, fastest-growing first."""
-    dated = pd.to_datetime(new["received_at"]).dropna()
+    # dates outside the plausible window (a library written before ingest refused them) are left out
+    dated = pd.to_datetime(pd.Series(new["received_at"]), errors="coerce").dropna()
+    dated = dated[(dated >= EARLIEST) & (dated <= latest_plausible())]
     start, end = (dated.min(), dated.max()) if len(dated) else (None, None)
     now = store.query("""SELECT topic_id, count(*) AS n FROM assignments
                          WHERE version = ? AND complaint_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1""",

@@ -186,7 +186,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                 artifact = _write_artifacts(library, version, model, emb, mapping, pains, fit_ids)
                 try:
                     _write_version(store, version, "fit", prev, embedder, emb, clustering, model, mapping,
-                                   lineage, first_seen, pains, fit_ids, ids, usable, artifact, seed, decisions,
+                                   lineage, first_seen, pains, fit_ids, ids, usable, library.relative(artifact), seed, decisions,
                                    {"painpoint_fingerprint": sup.fingerprint, "nesting": nesting})
                     stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in model.labels_])
                     assigner = TopicAssigner().fit(vectors, stable_labels, core=model.method_ == "cluster",
@@ -292,7 +292,7 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
 
 def _write_version(store: LibraryStore, version: int, kind: str, prev: int | None, spec: str, emb,
                    clustering: str, model: TopicModel, mapping: dict[int, int], lineage: dict, first_seen: dict,
-                   pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: Path,
+                   pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: str,
                    seed: int, decisions: pd.DataFrame, extra_params: dict) -> None:
     rows = []
     for s in sorted(set(mapping.values())):
@@ -331,7 +331,7 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
         "n_topics": len(topics), "outlier_share": model.outlier_share_,
         "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics,
                               **extra_params}),
-        "artifact_dir": str(artifact)}]))
+        "artifact_dir": artifact}]))  # relative to the library: a copy points into itself
     # Curation is keyed by stable id and applies to the new version as well.
     apply_curation(store, version)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -111,7 +112,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
             params = json.loads(parent["params"] or "{}")
             sup = painpoint_stage.gather(store, new["complaint_id"].tolist(), new["attributes"].tolist(), lexicons,
                                          prev)
-        parent_dir = Path(parent["artifact_dir"])
+        parent_dir = library.resolve(parent["artifact_dir"])
         refit = saved_fingerprint(parent_dir / "classify" / "painpoint") != sup.fingerprint
         if new.empty and not refit:
             return UpdateResult(version=None, parent_version=prev)
@@ -326,21 +327,37 @@ def _write_update(store: LibraryStore, library: Library, version: int, prev: int
         "n_docs": n_docs, "n_topics": n_topics, "outlier_share": outliers / max(1, n_docs),
         "params": json.dumps({**json.loads(parent["params"] or "{}"), "new_complaints": len(ids),
                               "emerging": [g["topic_id"] for g in emerging], **extra_params}),
-        "artifact_dir": str(library.models_dir / f"v{version}")}]))
+        "artifact_dir": library.relative(library.models_dir / f"v{version}")}]))
     apply_curation(store, version)
 
 
 def _write_folder(folder: Path, parent_dir: Path, version: int, prev: int, emb) -> None:
-    """The version folder: the parent's embedder (unchanged) and a manifest naming the parent."""
+    """The version folder: the parent's embedder (unchanged) and a manifest naming the parent and the
+    fitted model (as a path relative to this folder: a copied library points into itself)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     shutil.copytree(parent_dir / "embedder", folder / "embedder", copy_function=link_or_copy)
     bertopic = parent_dir / "bertopic"
     if not bertopic.exists():  # the parent is an update too: follow it to the fitted model
-        bertopic = (json.loads((parent_dir / "manifest.json").read_text(encoding="utf-8")).get("bertopic")
-                    if (parent_dir / "manifest.json").exists() else None)
+        stored = (json.loads((parent_dir / "manifest.json").read_text(encoding="utf-8")).get("bertopic")
+                  if (parent_dir / "manifest.json").exists() else None)
+        bertopic = None if stored is None else _from_manifest(parent_dir, stored)
     (folder / "manifest.json").write_text(json.dumps({
         "version": version, "kind": "update", "parent_version": prev, "embedder_id": emb.id,
-        "bertopic": None if bertopic is None else str(bertopic),
+        "bertopic": None if bertopic is None else os.path.relpath(bertopic, folder),
         "created_at": dt.datetime.now().isoformat(timespec="seconds")}, ensure_ascii=False, indent=2),
         encoding="utf-8")
+
+
+def _from_manifest(folder: Path, stored: str) -> Path:
+    """A manifest's path: relative to its folder; an absolute one (older versions) from `models/` on."""
+    p = Path(stored)
+    if not p.is_absolute():
+        return (folder / p).resolve()
+    parts = p.parts
+    if "models" in parts:
+        i = len(parts) - 1 - parts[::-1].index("models")
+        mapped = folder.parent.parent.joinpath(*parts[i:])  # folder is <root>/models/vN
+        if mapped.exists():
+            return mapped
+    return p
