@@ -100,7 +100,7 @@ def update(library: LibraryOpt = None, lexicons: LexOpt = None,
     out.print(f"model version {res.version} (update of {res.parent_version}): {res.new_complaints:,} new complaints, "
               f"{res.assigned:,} to existing topics, {len(res.emerging)} emerging topics, {res.unassigned:,} "
               f"unassigned, {res.no_content:,} without content ({res.seconds['total']:.1f}s)", highlight=False)
-    _print_painpoints(res.painpoints, res.new_complaints)
+    _print_painpoints(res.painpoints, res.painpoints.get("redecided", res.new_complaints))
     if res.emerging:
         from complaints.churn.linkbase import painpoint_names
 

@@ -230,7 +230,8 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
     times["total"] = time.perf_counter() - t0
     summary = painpoint_summary(decisions, sup)
     summary["refit"] = bool(refit)
-    if renested is not None:
+    if renested is not None:  # every complaint was decided again: count the uncertain ones among all
+        summary["uncertain"] = painpoint_summary(redecided, sup)["uncertain"]
         summary["redecided"] = int(len(redecided))
         summary["changed_painpoint"] = int(renested["changed"].sum())
     return UpdateResult(version=version, parent_version=prev, new_complaints=len(ids),
