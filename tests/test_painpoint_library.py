@@ -118,8 +118,8 @@ def test_corrections_file_round_trip_trains_the_next_update(lib, tmp_path):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "工单编号" and "正确痛点" in rows[0] and len(rows) == 31
     status = rows[0].index("痛点状态")
-    n_unsure = int((q(lib, "SELECT count(*) AS n FROM assignments WHERE version = 1 AND painpoint_status = "
-                          "'uncertain'")["n"][0]))
+    n_unsure = int(q(lib, "SELECT count(*) AS n FROM assignments WHERE version = 1 AND painpoint_status = "
+                          "'uncertain'")["n"][0])
     assert all(r[status] == "不确定" for r in rows[1:1 + min(30, n_unsure)])  # the uncertain ones first
     assert ws.data_validations.dataValidation  # a drop-down of pain points
     col = rows[0].index("正确痛点") + 1

@@ -24,7 +24,7 @@ Learned state is plain arrays and lists (persist.py: JSON + npz), predicted with
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -93,7 +93,7 @@ class PainPointClassifier:
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in self._PARAMS}
 
-    def set_params(self, **params) -> "PainPointClassifier":
+    def set_params(self, **params) -> PainPointClassifier:
         for k, v in params.items():
             if k not in self._PARAMS:
                 raise ValueError(f"unknown parameter {k!r}")
@@ -105,7 +105,7 @@ class PainPointClassifier:
             allowed: Sequence[Sequence[str] | None] | None = None, weights: Sequence[float | None] | None = None,
             verbatim: Sequence[bool] | None = None, taxonomy: list[PainPoint] | None = None,
             synonyms: dict[str, str] | None = None,
-            not_a_complaint: NotAComplaint | None = None) -> "PainPointClassifier":
+            not_a_complaint: NotAComplaint | None = None) -> PainPointClassifier:
         """`texts`: masked complaints; `tokens`: their Segmenter tokens; `labels`: per text a pain-point
         key or None; `weights`: per label its sample weight (None: `label_weight`); `verbatim`: per label
         whether the text keeps it verbatim (default: every label); `allowed`: per text the keys its

@@ -98,7 +98,7 @@ class EvidenceScorer:
             c = self._canon(t)
             if c in self.table and c not in hits:
                 pos = text.find(t)
-                hits[c] = [pos if pos >= 0 else 0]
+                hits[c] = [max(pos, 0)]
         spans = [[m.span() for rx in rxs for m in rx.finditer(text)] if rxs else [] for rxs in self.negative]
         scores = np.zeros(len(self.taxonomy), dtype=np.float64)
         why: list[dict[str, float]] = [{} for _ in self.taxonomy]

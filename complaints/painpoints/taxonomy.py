@@ -68,7 +68,7 @@ class PainPoint:
                 "action": self.action}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "PainPoint":
+    def from_dict(cls, d: dict) -> PainPoint:
         return cls(d["key"], d["name"], d.get("department", ""), d.get("description", ""), tuple(d.get("seeds", ())),
                    tuple(d.get("phrases", ())), tuple(d.get("weak", ())), tuple(d.get("handling", ())),
                    dict(d.get("weights", {})), tuple(d.get("negative", ())), d.get("action", ""))

@@ -69,7 +69,7 @@ class KnownTexts:
         self.hashes = arrays["known_hash"]
 
     @classmethod
-    def load(cls, folder: Path, keys: list[str], read) -> "KnownTexts | None":
+    def load(cls, folder: Path, keys: list[str], read) -> KnownTexts | None:
         """`read(path)` loads one .npy (the artifact's checked reader); None for an artifact without them."""
         if not (Path(folder) / "known_hash.npy").exists():
             return None

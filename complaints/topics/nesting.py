@@ -16,7 +16,7 @@ numpy only; used by `fit` (on the new clustering) and by `update` (after a pain-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -123,7 +123,7 @@ def curated_painpoints(store) -> dict[int, str]:
 
 
 def nest_model(store, model, mapping: dict[int, int], texts: list[str], vectors: np.ndarray, embedder,
-               decisions) -> tuple[dict[int, tuple[str, float]], "object"]:
+               decisions) -> tuple[dict[int, tuple[str, float]], object]:
     """Nest a fitted TopicModel's topics under the complaints' pain points (`decisions`: the pain-point
     columns of its texts, in order) and describe the topics again. Returns the pain point (and the
     share of its members' weight) per raw topic, and the decisions as nesting left them; the model's
