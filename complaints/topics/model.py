@@ -17,6 +17,27 @@ def _unit(m: np.ndarray) -> np.ndarray:
     return m / np.where(n == 0, 1, n)
 
 
+def knn_vote(space: np.ndarray, labels: np.ndarray, k: int = 10, share: float = 0.5) -> np.ndarray:
+    """An outlier joins the topic that at least `share` of its `k` nearest clustered complaints hold
+    (in the space the clusters were found in); without such a majority it stays an outlier, rather
+    than being pushed into the least-bad topic as nearest-centroid reduction does."""
+    out = labels.copy()
+    core = np.flatnonzero(labels != OUTLIER)
+    todo = np.flatnonzero(labels == OUTLIER)
+    if not len(core) or not len(todo):
+        return out
+    k = min(k, len(core))
+    for start in range(0, len(todo), 512):
+        rows = todo[start:start + 512]
+        d = ((space[rows, None, :] - space[None, core, :]) ** 2).sum(-1)
+        nn = core[np.argpartition(d, k - 1, axis=1)[:, :k]]
+        for r, neigh in zip(rows, labels[nn]):
+            vals, counts = np.unique(neigh, return_counts=True)
+            if counts.max() >= share * k:
+                out[r] = vals[counts.argmax()]
+    return out
+
+
 class TopicModel:
     """Fit BERTopic on pre-computed embeddings with a jieba vectorizer and outlier reduction.
 
@@ -27,7 +48,11 @@ class TopicModel:
 
     def __init__(self, clustering: str = "hdbscan", min_topic_size: int | None = None, n_topics: int | None = None,
                  top_n_words: int = 10, n_examples: int = 5, reduce_outliers: bool = True,
-                 outlier_threshold: float = 0.0, seed: int = 42, lexicons: str | None = None) -> None:
+                 outlier_threshold: float = 0.0, seed: int = 42, lexicons: str | None = None,
+                 outlier_strategy: str = "embeddings", knn: int = 10, knn_share: float = 0.5) -> None:
+        self.outlier_strategy = outlier_strategy
+        self.knn = knn
+        self.knn_share = knn_share
         self.clustering = clustering
         self.min_topic_size = min_topic_size
         self.n_topics = n_topics
@@ -80,8 +105,11 @@ class TopicModel:
             self.clustering_used_ = self.clustering
         labels = initial.copy()
         if self.reduce_outliers and (labels == OUTLIER).any() and (labels != OUTLIER).any():
-            labels = np.asarray(model.reduce_outliers(texts, labels.tolist(), strategy="embeddings",
-                                                      embeddings=embeddings, threshold=self.outlier_threshold))
+            if self.outlier_strategy == "knn" and hasattr(model.umap_model, "embedding_"):
+                labels = knn_vote(np.asarray(model.umap_model.embedding_), labels, self.knn, self.knn_share)
+            else:
+                labels = np.asarray(model.reduce_outliers(texts, labels.tolist(), strategy="embeddings",
+                                                          embeddings=embeddings, threshold=self.outlier_threshold))
             # update_topics silently falls back to an English CountVectorizer unless given ours
             model.update_topics(texts, topics=labels.tolist(), top_n_words=max(30, self.top_n_words),
                                 vectorizer_model=vectorizer,
