@@ -1,4 +1,5 @@
-"""Segment complaint text with jieba and the telecom lexicons into analysis tokens."""
+"""Segment complaint text with jieba and the telecom lexicons into analysis tokens, through the
+modelling view (text/view.py): no emoticon codes, no places, and with a learned form, no form."""
 
 from __future__ import annotations
 
@@ -6,28 +7,38 @@ import multiprocessing as mp
 import os
 import re
 import sys
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import jieba
 
 from .lexicons import Lexicons
 from .mask import PLACEHOLDER_RE
+from .view import ModelView
+
+if TYPE_CHECKING:
+    from .form import FormLearner
 
 jieba.setLogLevel(60)  # jieba logs its dictionary load to stderr at INFO
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+# Any typed placeholder (<手机号>, <姓名>, <工号> …), also ones a later masking rule adds.
+_PLACEHOLDER = re.compile(r"<[\u4e00-\u9fff]{1,6}>")
+# Clause breaks among jieba's raw tokens: labels are phrases inside one clause.
+_BREAK = re.compile(r"^[\s，,。；;！!？?、:：()（）\[\]【】\"“”'‘’《》<>…~@#]+$")
 
 
 class Segmenter:
-    """jieba with the user dictionary, synonyms and stopwords applied.
+    """jieba with the user dictionary, synonyms and stopwords applied, through the modelling view.
 
     Tokens keep one-character domain words (卡, 网, 费, 慢) but never punctuation, whitespace,
-    bare numbers or PII placeholders. ASCII is upper-cased so 5g套餐 and 5G套餐 agree.
+    bare numbers, PII placeholders, places or emoticon codes; with a learned ``form`` (a fitted
+    FormLearner), never the form either. ASCII is upper-cased so 5g套餐 and 5G套餐 agree.
     """
 
     def __init__(self, lexicons: Lexicons | str | None = None, hmm: bool = True,
-                 dictionary: dict | None = None) -> None:
+                 dictionary: dict | None = None, form: "FormLearner | None" = None) -> None:
         self.lexicons = lexicons if isinstance(lexicons, Lexicons) else Lexicons.load(lexicons)
         self.hmm = hmm
+        self.view = ModelView(self.lexicons, form)
         self._tok = jieba.Tokenizer()
         if dictionary is None:
             self._tok.initialize()  # ~0.7 s: unmarshals jieba's 500k-entry prefix dictionary
@@ -43,7 +54,11 @@ class Segmenter:
                 if freq == 0:
                     jieba.finalseg.add_force_split(word.upper())
         self._memo: dict[str, str | None] = {}
-        self.id = "jieba-" + self.lexicons.fingerprint()
+        self.id = "jieba-" + self.lexicons.fingerprint() + self.view.id_suffix
+
+    @property
+    def form(self) -> "FormLearner | None":
+        return self.view.form
 
     def _token(self, raw: str) -> str | None:
         hit = self._memo.get(raw, _MISS)
@@ -53,20 +68,51 @@ class Segmenter:
                 hit = None
             else:
                 tok = self.lexicons.synonyms.get(tok, tok)
-                hit = None if tok in self.lexicons.stopwords else tok
+                hit = None if tok in self.lexicons.stopwords or self.view.drop(tok) else tok
             self._memo[raw] = hit
         return hit
+
+    def _prepare(self, text: str, upper: bool = True) -> str:
+        """The view text with placeholders blanked: what jieba reads."""
+        text = self.view.text(text)
+        if "<" in text:
+            text = _PLACEHOLDER.sub(" ", PLACEHOLDER_RE.sub(" ", text))
+        return text.upper() if upper else text
 
     def cut(self, text: str) -> list[str]:
         if not text:
             return []
-        text = PLACEHOLDER_RE.sub(" ", text).upper()
         out = []
-        for raw in self._tok.cut(text, HMM=self.hmm):
+        for raw in self._tok.cut(self._prepare(text), HMM=self.hmm):
             tok = self._token(raw)
             if tok is not None:
                 out.append(tok)
         return out
+
+    def cut_clauses(self, text: str) -> list[list[str]]:
+        """The tokens of `cut`, grouped by clause (split at punctuation): one jieba pass gives both."""
+        out: list[list[str]] = [[]]
+        for raw in self._tok.cut(self._prepare(text), HMM=self.hmm) if text else ():
+            tok = self._token(raw)
+            if tok is not None:
+                out[-1].append(tok)
+            elif out[-1] and _BREAK.match(raw):
+                out.append([])
+        return [c for c in out if c]
+
+    def neural_text(self, text: str) -> str:
+        """The view text with place names cut out: what a neural embedder reads (its case kept)."""
+        if not text:
+            return ""
+        plain = self._prepare(text, upper=False)
+        upper = plain.upper()
+        pieces, pos = [], 0
+        for raw in self._tok.cut(upper, HMM=self.hmm):
+            end = pos + len(raw)
+            if not self.view.places(raw.strip()):
+                pieces.append(plain[pos:end] if len(upper) == len(plain) else raw)
+            pos = end
+        return " ".join("".join(pieces).split())
 
     __call__ = cut
 
@@ -83,7 +129,7 @@ class Segmenter:
         """
         freq = self._tok.FREQ
         keep: dict[str, int] = {}
-        sources = [PLACEHOLDER_RE.sub(" ", t or "").upper() for t in texts]
+        sources = [self._prepare(t or "") for t in texts]
         sources += [w.upper() for w, _, _ in self.lexicons.userdict]
         for s in sources:
             n = len(s)
