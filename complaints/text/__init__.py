@@ -4,7 +4,10 @@
 HTML and emoji noise, and calls `mask` to replace personal data (mobile and landline numbers, ID
 and bank cards, e-mails, @handles, links) with placeholders before anything is stored. `segment`
 cuts masked text into words with jieba and the analysts' `lexicons/` (user dictionary, stopwords,
-synonyms; `lexicons` finds and fingerprints that folder). Reads strings; produces strings and token
+synonyms, places, emoticons; `lexicons` finds and fingerprints that folder), through the modelling
+`view`: emoticon codes and hashtags (`social`), places (`places`: a gazetteer and address rules)
+and, given the ticket form a fit learned (`form`), the form's labels, answers and boilerplate are
+left out of the tokens; the stored text keeps them all. Reads strings; produces strings and token
 lists for ingest, embedding, topics and classify. Importing it stays light (no pandas, no DuckDB),
 because `complaints classify` starts from here.
 """

@@ -17,7 +17,8 @@ is learned the same way, and an analyst adds or removes entries in ``lexicons/fo
   sentence goes but the service words it names stay (无信号或信号较弱 -> 无信号 信号): blanking it
   whole took the only problem words out of templated network tickets.
 * **Form words**: tokens whose occurrences sit at least ``form_word_share`` inside labels and
-  boilerplate (组织, 操作员, 知识库); they are dropped everywhere.
+  boilerplate (组织, 操作员, 知识库); they are dropped everywhere. A service word (the telecom
+  dictionary, the taxonomy's seeds) is never a form word.
 
 ``transform`` gives the text that segmentation, embedding, clustering and keywords see; the
 stored text is never changed. Measured on 2,026 real China Mobile tickets: 263 labels and 239
@@ -255,8 +256,10 @@ class FormLearner:
             if spans:  # one call: jieba cuts at the full stops anyway
                 inside.update(tokenize("。".join(text[s:e] for s, e, _ in spans)))
             total.update(tokenize(_blank(text, spans)))
+        service = {w.upper() for w in self.domain_words}  # a service word (信号, 乱收费) is never form
         return {w: round(k / (k + total[w]), 3) for w, k in inside.items()
-                if k >= floor and k / (k + total[w]) >= self.form_word_share and w not in removed}
+                if k >= floor and k / (k + total[w]) >= self.form_word_share and w not in removed
+                and w not in service}
 
     # ------------------------------------------------------------------ applying
     def _compile(self) -> None:
@@ -311,16 +314,16 @@ class FormLearner:
 
     # ------------------------------------------------------------------ showing, saving
     def table(self) -> list[dict]:
-        """What was learned, one row per entry, most frequent first: field labels (with their values),
-        boilerplate, form words. Only entries repeated in several complaints exist at all."""
-        rows = [{"kind": "field", "entry": s, "complaints": k,
-                 "values": ("categorical: " + "/".join(self.categorical_[s])) if s in self.categorical_ else
-                 f"free text (median {self.describe_.get(s, 0)} chars)"}
+        """What was learned, one row per entry, most frequent first: field labels (with a categorical
+        field's values or a free field's median length), boilerplate, form words (with the share of
+        their uses inside the form). Only entries repeated in several complaints exist at all."""
+        rows = [{"kind": "field", "entry": s, "complaints": k, "values": self.categorical_.get(s),
+                 "median_chars": self.describe_.get(s), "share": None}
                 for s, k in sorted(self.labels_.items(), key=lambda x: (-x[1], x[0]))]
-        rows += [{"kind": "boilerplate", "entry": c, "complaints": k, "values": ""}
-                 for c, k in sorted(self.boilerplate_.items(), key=lambda x: (-x[1], x[0]))]
-        rows += [{"kind": "word", "entry": w, "complaints": None, "values": f"{share:.0%} inside the form"}
-                 for w, share in sorted(self.form_words_.items(), key=lambda x: (-x[1], x[0]))]
+        rows += [{"kind": "boilerplate", "entry": c, "complaints": k, "values": None, "median_chars": None,
+                  "share": None} for c, k in sorted(self.boilerplate_.items(), key=lambda x: (-x[1], x[0]))]
+        rows += [{"kind": "word", "entry": w, "complaints": None, "values": None, "median_chars": None,
+                  "share": share} for w, share in sorted(self.form_words_.items(), key=lambda x: (-x[1], x[0]))]
         return rows
 
     def to_json(self) -> dict:

@@ -3,6 +3,7 @@ modelling view (text/view.py): no emoticon codes, no places, and with a learned 
 
 from __future__ import annotations
 
+import copy
 import multiprocessing as mp
 import os
 import re
@@ -60,6 +61,14 @@ class Segmenter:
     def form(self) -> "FormLearner | None":
         return self.view.form
 
+    def with_form(self, form: "FormLearner | None") -> "Segmenter":
+        """This segmenter with a learned form in its view; shares the loaded jieba dictionary."""
+        other = copy.copy(self)
+        other.view = ModelView(self.lexicons, form)
+        other._memo = {}
+        other.id = "jieba-" + self.lexicons.fingerprint() + other.view.id_suffix
+        return other
+
     def _token(self, raw: str) -> str | None:
         hit = self._memo.get(raw, _MISS)
         if hit is _MISS:
@@ -79,24 +88,29 @@ class Segmenter:
             text = _PLACEHOLDER.sub(" ", PLACEHOLDER_RE.sub(" ", text))
         return text.upper() if upper else text
 
+    def _pieces(self, text: str, upper: bool = True) -> tuple[list[str], set[int]]:
+        """jieba's raw pieces of the view text, and which of them spell an address it cut apart."""
+        raws = list(self._tok.cut(self._prepare(text, upper), HMM=self.hmm)) if text else []
+        return raws, self.view.address([r.strip().upper() for r in raws])
+
     def cut(self, text: str) -> list[str]:
-        if not text:
-            return []
+        raws, address = self._pieces(text)
         out = []
-        for raw in self._tok.cut(self._prepare(text), HMM=self.hmm):
+        for i, raw in enumerate(raws):
             tok = self._token(raw)
-            if tok is not None:
+            if tok is not None and i not in address:
                 out.append(tok)
         return out
 
     def cut_clauses(self, text: str) -> list[list[str]]:
         """The tokens of `cut`, grouped by clause (split at punctuation): one jieba pass gives both."""
+        raws, address = self._pieces(text)
         out: list[list[str]] = [[]]
-        for raw in self._tok.cut(self._prepare(text), HMM=self.hmm) if text else ():
+        for i, raw in enumerate(raws):
             tok = self._token(raw)
-            if tok is not None:
+            if tok is not None and i not in address:
                 out[-1].append(tok)
-            elif out[-1] and _BREAK.match(raw):
+            elif tok is None and out[-1] and _BREAK.match(raw):
                 out.append([])
         return [c for c in out if c]
 
@@ -106,10 +120,12 @@ class Segmenter:
             return ""
         plain = self._prepare(text, upper=False)
         upper = plain.upper()
+        raws = list(self._tok.cut(upper, HMM=self.hmm))
+        address = self.view.address([r.strip() for r in raws])
         pieces, pos = [], 0
-        for raw in self._tok.cut(upper, HMM=self.hmm):
+        for i, raw in enumerate(raws):
             end = pos + len(raw)
-            if not self.view.places(raw.strip()):
+            if i not in address and not self.view.places(raw.strip()):
                 pieces.append(plain[pos:end] if len(upper) == len(plain) else raw)
             pos = end
         return " ".join("".join(pieces).split())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .places import PlaceFilter
+from .places import ADDRESS_TAILS, PlaceFilter, address_pieces
 from .social import SocialCleaner
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ class ModelView:
         self.places = PlaceFilter(lexicons.places, keep=lexicons.keep_places,
                                   known_words=(w.upper() for w, _, _ in lexicons.userdict))
         self.drop_words = (frozenset(form.form_words_) | ANSWERS) if form is not None else frozenset()
+        self._known = frozenset(w.upper() for w, _, _ in lexicons.userdict) | lexicons.stopwords
 
     @property
     def id_suffix(self) -> str:
@@ -49,3 +50,9 @@ class ModelView:
     def drop(self, token: str) -> bool:
         """A place, one of the form's own words or a form answer: never a topic word."""
         return token in self.drop_words or self.places(token)
+
+    def address(self, pieces: list[str]) -> set[int]:
+        """Which of jieba's pieces (stripped) spell an address it cut apart (红旗|西路, 阳光|花园)."""
+        if not ADDRESS_TAILS.intersection(pieces) and not any(len(p) == 2 and p[-1] in "路街道巷" for p in pieces):
+            return set()
+        return address_pieces(pieces, self._known)
