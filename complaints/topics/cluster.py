@@ -32,8 +32,9 @@ class UmapHdbscan(Clustering):
 
         reducer = UMAP(n_neighbors=min(self.n_neighbors, max(2, n_docs - 1)), n_components=self.n_components,
                        min_dist=0.0, metric="cosine", random_state=seed, low_memory=True, n_jobs=1)
-        # "leaf" rather than BERTopic's "eom": on real weibo complaints eom put 98% of them in one
-        # cluster; leaf gives fine topics, and outlier reduction then places the leftovers.
+        # BERTopic's "eom" with the default min_samples put 98% of the real weibo complaints in one
+        # cluster; with min_samples 2 ("hdbscan-eom", the default) it gives topics of a useful size and
+        # leaves fewer outliers than "leaf" (16% vs 38% of real tickets placed by outlier reduction).
         clusterer = HDBSCAN(min_cluster_size=min_topic_size, min_samples=self.min_samples or None,
                             metric="euclidean", cluster_selection_method=self.selection, prediction_data=False,
                             core_dist_n_jobs=2)
