@@ -21,11 +21,14 @@ from ..lock import library_lock
 from ..store import LibraryStore, open_store
 from .assign import TopicAssigner
 from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
-from .model import OUTLIER, TopicModel
+from .model import DEFAULT_CLUSTERING, OUTLIER, TopicModel
+from .modelform import form_summary, save_form
 from .stable_ids import assign_stable_ids
 from .taxonomy import OTHER, PainPointMapper, load_taxonomy
 
 MIN_DOCS = 50
+OUTLIER_CHOICES = ("knn", "centroid", "none")
+CLUSTERINGS = ("hdbscan", "hdbscan-eom", "kmeans")
 
 
 class FitError(ComplaintsError):
@@ -46,6 +49,8 @@ class FitResult:
     carried_topic_ids: list[int] = field(default_factory=list)
     skipped_no_content: int = 0
     newly_embedded: int = 0
+    placed_by_outlier_reduction: float = 0.0  # share of complaints that reach a topic only through it
+    form: dict = field(default_factory=dict)  # what the learned form holds: fields, boilerplate, words
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -73,17 +78,22 @@ def latest_version(store: LibraryStore) -> int | None:
     return None if v is None else int(v)
 
 
-def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str | None):
-    """Reuse the library's fitted embedder for this spec (so cached vectors stay valid); fit one once."""
+def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str | None, segmenter=None):
+    """Reuse the library's fitted embedder for this spec (so cached vectors stay valid); fit one once.
+    `segmenter` is the fit's modelling view: a lexical part fitted with another form is refitted."""
+    import warnings
+
     from ..embed import load_embedder, make_embedder
 
     home = library.models_dir / "embedders" / spec.replace("/", "_").replace(":", "_")
     if (home / "embedder.json").exists():
-        emb = load_embedder(home)
-        fresh = make_embedder(spec, lexicons=lexicons) if lexicons else make_embedder(spec)
+        with warnings.catch_warnings():  # fitted with another form or lexicons: refitted below, not used
+            warnings.simplefilter("ignore")
+            emb = load_embedder(home, segmenter=segmenter, lexicons=lexicons)
+        fresh = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
         if getattr(emb, "lexicon_fingerprint", None) == getattr(fresh, "lexicon_fingerprint", None):
             return emb
-    emb = make_embedder(spec, lexicons=lexicons) if lexicons else make_embedder(spec)
+    emb = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
     emb.fit(texts)
     tmp = home.with_name(home.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -107,15 +117,27 @@ def _check_corpus(texts: list[str], tokens: list[list[str]]) -> np.ndarray:
     return usable
 
 
-def fit_library(library: Library, embedder: str = "lexical", clustering: str = "hdbscan",
+def fit_library(library: Library, embedder: str = "lexical", clustering: str = DEFAULT_CLUSTERING,
                 min_topic_size: int | None = None, n_topics: int | None = None, seed: int = 42,
-                lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> FitResult:
-    """Fit a new model version on every complaint in the library."""
+                lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None,
+                outliers: str = "knn", form: bool = True) -> FitResult:
+    """Fit a new model version on every complaint in the library.
+
+    The ticket form is learned first (modelform.py) and left out of everything the model sees;
+    `outliers` is how complaints the clustering left out are placed: "knn" (only where most of
+    their nearest clustered complaints agree), "centroid" (all, to the nearest topic) or "none".
+    `form=False` skips learning the form (places and emoticons still stay out of the topics).
+    """
     import time
 
     from ..embed import EmbeddingCache, embed_with_cache
     from ..text.segment import Segmenter
+    from .modelform import learn_form
 
+    if outliers not in OUTLIER_CHOICES:
+        raise FitError(f"unknown --outliers {outliers!r}; use one of: {', '.join(OUTLIER_CHOICES)}")
+    if clustering not in CLUSTERINGS:
+        raise FitError(f"unknown --clustering {clustering!r}; use one of: {', '.join(CLUSTERINGS)}")
     step = progress or (lambda *a: None)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -124,21 +146,24 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
             docs = store.query("SELECT complaint_id, text FROM complaints ORDER BY complaint_id")
             prev = latest_version(store)
         ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
-        seg = Segmenter(lexicons)
+        step("form", 0, 0)
+        plain = Segmenter(lexicons)
+        seg = plain.with_form(learn_form(texts, plain, lexicons, seed) if form else None)
         step("segment", 0, len(texts))
-        tokens = [seg.cut(t) for t in texts]
+        clauses = [seg.cut_clauses(t) for t in texts]
+        tokens = [[w for c in cl for w in c] for cl in clauses]
         usable = _check_corpus(texts, tokens)
         fit_ids = [i for i, u in zip(ids, usable) if u]
         fit_texts = [t for t, u in zip(texts, usable) if u]
         times["segment"] = time.perf_counter() - t0
 
         t = time.perf_counter()
-        emb = _embedder_for(library, embedder, fit_texts, lexicons)
+        emb = _embedder_for(library, embedder, fit_texts, lexicons, seg)
         with open_store(library, write=True) as store:
             with store.transaction():
                 cache = EmbeddingCache(store)
                 cached_before = cache.count()
-                vectors = embed_with_cache(emb, fit_texts, store,
+                vectors = embed_with_cache(emb, fit_texts, store, neural_text=seg.neural_text,
                                            progress=lambda d: step("embed", d, len(fit_texts)))
                 newly_embedded = cache.count() - cached_before
         times["embed"] = time.perf_counter() - t
@@ -146,7 +171,9 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         t = time.perf_counter()
         step("cluster", 0, 1)
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
-                           lexicons=lexicons).fit(fit_texts, vectors, embedder=emb)
+                           lexicons=lexicons, segmenter=seg, reduce_outliers=outliers != "none",
+                           outlier_strategy="knn" if outliers == "knn" else "embeddings",
+                           ).fit(fit_texts, vectors, embedder=emb, clauses=[c for c, u in zip(clauses, usable) if u])
         times["topics"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -171,7 +198,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                                                    centroids=stable_centroids(model, mapping))
                     write_compact(artifact, version=version, embedder=emb,
                                   segmenter_dictionary=seg.dictionary_subset(texts),
-                                  segmenter_id=getattr(emb, "segmenter_id", seg.id),
+                                  segmenter_id=getattr(emb, "segmenter_id", seg.id), form=seg.form,
                                   topics=topic_entries(store, version, lexicons), assigner=assigner,
                                   taxonomy=taxonomy_entries(lexicons), neighbour_vectors=vectors,
                                   neighbours={**neighbour_meta(store, fit_ids),
@@ -188,7 +215,14 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          outlier_share=model.outlier_share_, embedder=embedder, embedder_id=emb.id,
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
-                         skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded))
+                         skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded),
+                         placed_by_outlier_reduction=round(by_reduction(model, len(ids)), 4),
+                         form=form_summary(seg.form))
+
+
+def by_reduction(model: TopicModel, n_all: int) -> float:
+    """Share of the library's complaints that reach a topic only through outlier reduction."""
+    return float((model.method_ == "outlier_reduction").sum()) / max(1, n_all)
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:
@@ -223,6 +257,7 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
              centroids=np.stack(list(cents.values())) if cents else np.zeros((0, 1), dtype=np.float32))
     model.bertopic_.save(str(tmp / "bertopic"), serialization="safetensors", save_ctfidf=True,
                          save_embedding_model=False)
+    save_form(getattr(model.segmenter, "form", None), tmp)  # update and classify load it, never relearn
     (tmp / "manifest.json").write_text(json.dumps({
         "version": version, "embedder_id": emb.id, "raw_to_stable": {str(k): v for k, v in mapping.items()},
         "lexicons": model.lexicons, "created_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -248,7 +283,8 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
             model.keywords_[main]
         examples = [fit_ids[i] for r in raws for i in model.representatives_[r]][: model.n_examples]
         lin = [x for r in raws for x in lineage.get(r, [])]
-        rows.append({"version": version, "topic_id": s, "label": auto_label(keywords),
+        label = getattr(model, "names_", {}).get(main) if len(raws) == 1 else None
+        rows.append({"version": version, "topic_id": s, "label": label or auto_label(keywords),
                      "keywords": json.dumps(keywords, ensure_ascii=False),
                      "keywords_diverse": json.dumps(model.keywords_diverse_[main], ensure_ascii=False),
                      "painpoint": pains[main][0], "painpoint_score": round(pains[main][1], 4),
@@ -272,7 +308,10 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
         "version": version, "created_at": dt.datetime.now(), "kind": kind, "parent_version": prev,
         "embedder": spec, "embedder_id": emb.id, "clustering": clustering, "n_docs": len(all_ids),
         "n_topics": len(topics), "outlier_share": model.outlier_share_,
-        "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics}),
+        "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics,
+                              "outliers": model.outlier_strategy if model.reduce_outliers else "none",
+                              "placed_by_outlier_reduction": round(by_reduction(model, len(all_ids)), 4),
+                              "form": form_summary(getattr(model.segmenter, "form", None))}),
         "artifact_dir": str(artifact)}]))
     # Curation is keyed by stable id and applies to the new version as well.
     apply_curation(store, version)
