@@ -2,8 +2,9 @@
 
 `shell` holds what every command shares (the typer app, consoles, common options, one-line errors,
 progress); each other module registers one group of commands, in data-flow order: `library`
-(ingest, segment, stats, rejects), `topics` (fit, update, drift, topics …), `classify`, `report`
-(report, export), `churn` (link, features, churn-eval, at-risk), `spark`, `demo`. Every command is
+(ingest, segment, stats, rejects), `topics` (fit, update, drift, topics …), `form` (the ticket form
+a fit learned), `classify`, `report` (report, export), `churn` (link, features, churn-eval, at-risk),
+`spark`, `demo`. Every command is
 a few lines that call a library function and print its result; the top-level cli.py is the entry
 point (`complaints = cli:main`, and `spark-submit … cli.py`).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from .shell import app
 
 # Importing a command module registers its commands; --help lists them in this, the data-flow, order.
-from . import library, topics, classify, report, churn, spark, demo  # noqa: E402,F401,I001
+from . import library, topics, form, classify, report, churn, spark, demo  # noqa: E402,F401,I001
 
 __all__ = ["app", "main"]
 
