@@ -210,3 +210,23 @@ def test_label_picker_prefers_a_shared_phrase_then_a_cooccurring_pair():
     assert p.labels_[0] == "信号差" and p.kind_[0] == "phrase"
     assert p.kind_[1] == "pair" and set(p.label_words_[1]) == {"光猫", "宽带"}
     assert p.labels_[2] == "退费"  # generic words (客户要求) never make a label
+
+
+def test_emerging_members_take_the_new_words_users_wherever_they_were_placed():
+    from complaints.topics.emerging import EmergingTopics, emerging_members, scan_rows
+
+    rng = np.random.default_rng(1)
+    old = [f"词{i}" for i in range(100)]
+    background = [[list(rng.choice(old, 6)) for _ in range(80)] for _ in range(5)]
+    new = [["ESIM", "手表", *rng.choice(old, 4)] for _ in range(20)] + [list(rng.choice(old, 6)) for _ in range(60)]
+    vectors = rng.normal(size=(len(new), 16))
+    finder = EmergingTopics(min_size=10, min_coherence=0.9).fit(vectors, new, background)
+    unplaced = np.zeros(len(new), dtype=bool)  # an old topic claimed every one of them
+    groups = emerging_members(finder, np.arange(len(new)), np.arange(len(new)), unplaced, new)
+    assert len(groups) == 1 and sorted(groups[0][1]) == list(range(20)) and groups[0][0] in ("ESIM", "手表")
+    gate = ContentGate(["信号"])  # none of them names the service: the gate drops the group
+    assert emerging_members(finder, np.arange(len(new)), np.arange(len(new)), unplaced, new, gate) == []
+    content = np.ones(30_000, dtype=bool)
+    rows = scan_rows(content, np.arange(30_000) < 100, limit=1_000)
+    assert len(rows) == 1_000 and set(range(100)) <= set(rows.tolist())
+
