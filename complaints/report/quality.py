@@ -84,13 +84,14 @@ def quality(store: LibraryStore, data: ReportData, porting: Porting) -> Section:
         sec.tables.append(Table("模型 Model", model))
     else:
         sec.bullets.append("尚未拟合话题模型 No topic model yet: run `complaints fit`.")
-    sec.bullets.append("方法 Method: 投诉文本经繁简转换、全半角归一、去除 HTML/表情并脱敏（手机号、固话、身份证、银行卡、邮箱）；"
+    sec.bullets.append("方法 Method: 投诉文本经繁简转换、全半角归一、去除 HTML/表情并脱敏（手机号、固话、身份证、银行卡、邮箱、姓名、工号）；"
                        "jieba + 电信词典分词；建模时去掉从库中学到的工单表单（字段名、套话）、地名和表情代码（原文不变）；"
                        "BERTopic 聚类为稳定编号的话题，离群投诉仅在多数近邻同属一个话题时归入；零样本映射到痛点分类。"
-                       "Texts are normalised and masked before storage; the ticket form learned from the library, place "
-                       "names and emoticon codes are left out of what the topic model sees (the stored text keeps them); "
-                       "topics come from BERTopic with stable ids, an outlier joins a topic only when most of its nearest "
-                       "clustered complaints hold it; pain points come from the taxonomy in lexicons/painpoints.yaml.")
+                       "Texts are normalised and masked (names and staff ids too) before storage; the ticket form learned "
+                       "from the library, place names and emoticon codes are left out of what the topic model sees (the "
+                       "stored text keeps them); topics come from BERTopic with stable ids, an outlier joins a topic only "
+                       "when most of its nearest clustered complaints hold it; pain points come from the taxonomy in "
+                       "lexicons/painpoints.yaml.")
     batches = _batches(store)
     if not batches.empty:
         sec.tables.append(Table("入库批次 Batches ingested", batches,

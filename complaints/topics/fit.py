@@ -149,8 +149,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         step("form", 0, 0)
         plain = Segmenter(lexicons)
         seg = plain.with_form(learn_form(texts, plain, lexicons, seed) if form else None)
-        step("segment", 0, len(texts))
-        clauses = [seg.cut_clauses(t) for t in texts]
+        clauses = _cut_all(seg, texts, step)
         tokens = [[w for c in cl for w in c] for cl in clauses]
         usable = _check_corpus(texts, tokens)
         fit_ids = [i for i, u in zip(ids, usable) if u]
@@ -158,18 +157,19 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         times["segment"] = time.perf_counter() - t0
 
         t = time.perf_counter()
+        step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
         emb = _embedder_for(library, embedder, fit_texts, lexicons, seg)
         with open_store(library, write=True) as store:
             with store.transaction():
                 cache = EmbeddingCache(store)
                 cached_before = cache.count()
                 vectors = embed_with_cache(emb, fit_texts, store, neural_text=seg.neural_text,
-                                           progress=lambda d: step("embed", d, len(fit_texts)))
+                                           progress=_counter("embed", len(fit_texts), step))
                 newly_embedded = cache.count() - cached_before
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        step("cluster", 0, 1)
+        step("cluster", 0, 0)  # no count inside UMAP/HDBSCAN: the bar pulses, the clock runs
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
                            lexicons=lexicons, segmenter=seg, reduce_outliers=outliers != "none",
                            outlier_strategy="knn" if outliers == "knn" else "embeddings",
@@ -177,6 +177,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         times["topics"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        step("pain points", 0, 0)
         taxonomy = load_taxonomy(lexicons)
         mapper = PainPointMapper(taxonomy).fit(emb)
         raw = model.topics_
@@ -185,6 +186,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         pains = dict(zip(raw, mapper.predict([model.keywords_[r] for r in raw],
                                              np.stack([model.centroids_[r] for r in raw]),
                                              [[fit_tokens[i] for i in m] for m in members]))) if raw else {}
+        step("store", 0, 0)
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
@@ -192,7 +194,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
                 artifact = _write_artifacts(library, version, model, emb, mapping, pains, fit_ids)
                 try:
                     _write_version(store, version, "fit", prev, embedder, emb, clustering, model, mapping,
-                                   lineage, first_seen, pains, fit_ids, ids, usable, artifact, seed)
+                                   lineage, first_seen, pains, fit_ids, ids, usable, library.relative(artifact), seed)
                     stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in model.labels_])
                     assigner = TopicAssigner().fit(vectors, stable_labels, core=model.method_ == "cluster",
                                                    centroids=stable_centroids(model, mapping))
@@ -223,6 +225,28 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
 def by_reduction(model: TopicModel, n_all: int) -> float:
     """Share of the library's complaints that reach a topic only through outlier reduction."""
     return float((model.method_ == "outlier_reduction").sum()) / max(1, n_all)
+
+
+def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> Callable[[int], None]:
+    """The embed cache reports increments; progress shows how many are done."""
+    done = [0]
+
+    def add(k: int) -> None:
+        done[0] += int(k)
+        step(stage, min(done[0], total), total)
+    return add
+
+
+def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[list[str]]]:
+    """Every text cut into its clauses' tokens (labels read phrases inside one clause), reporting
+    progress every `every` texts (a long silent stage looks hung)."""
+    out, n = [], len(texts)
+    step("segment", 0, n)
+    for i, t in enumerate(texts, 1):
+        out.append(seg.cut_clauses(t))
+        if i % every == 0 or i == n:
+            step("segment", i, n)
+    return out
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:
@@ -269,7 +293,7 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
 
 def _write_version(store: LibraryStore, version: int, kind: str, prev: int | None, spec: str, emb,
                    clustering: str, model: TopicModel, mapping: dict[int, int], lineage: dict, first_seen: dict,
-                   pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: Path,
+                   pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: str,
                    seed: int) -> None:
     rows = []
     for s in sorted(set(mapping.values())):
@@ -312,7 +336,7 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
                               "outliers": model.outlier_strategy if model.reduce_outliers else "none",
                               "placed_by_outlier_reduction": round(by_reduction(model, len(all_ids)), 4),
                               "form": form_summary(getattr(model.segmenter, "form", None))}),
-        "artifact_dir": str(artifact)}]))
+        "artifact_dir": artifact}]))  # relative to the library: a copy points into itself
     # Curation is keyed by stable id and applies to the new version as well.
     apply_curation(store, version)
 

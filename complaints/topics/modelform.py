@@ -13,9 +13,15 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from ..errors import ComplaintsError
 from ..text.form import FORM_FILE, FormLearner, read_form_edits
 from ..text.lexicons import lexicon_dir
 from ..text.segment import Segmenter
+
+
+class FormError(ComplaintsError):
+    """A saved learned form is damaged; the message names the file and the fix."""
+
 
 FORM_JSON = "form.json"
 LEARN_MAX = 10_000
@@ -53,9 +59,7 @@ def load_form(folder: Path) -> FormLearner | None:
     try:
         return FormLearner.load(path)
     except (OSError, ValueError, KeyError, TypeError) as e:
-        from .compact import ArtifactError
-
-        raise ArtifactError(f"{path}: damaged learned form ({e}); run `complaints fit` to relearn it") from None
+        raise FormError(f"{path}: damaged learned form ({e}); run `complaints fit` to relearn it") from None
 
 
 def form_summary(form: FormLearner | None) -> dict:
@@ -73,9 +77,7 @@ def version_form(library, version: int | None = None) -> tuple[int, FormLearner 
     with open_store(library) as store:
         v = current_version(store, version)
         folder = store.scalar("SELECT artifact_dir FROM model_versions WHERE version = ?", [v])
-    folder = Path(folder)
-    if not folder.is_absolute():
-        folder = library.root / folder
+    folder = library.resolve(folder)  # stored relative to the library (or absolute, before)
     form = load_form(folder)
     if form is None and (folder / "classify" / FORM_JSON).exists():
         form = load_form(folder / "classify")
