@@ -3,8 +3,10 @@
 Eight problems (the category) told in varied words, each typed into one of four styles (the form):
 a provincial marketing form whose values run into the next label, a network form with yes/no
 answers and a full address, free text with a contact field, and a Weibo post with emoticon codes
-and a hashtag. Names and numbers arrive masked, as ingest stores them (<姓名>, <手机号>). A topic
-model that follows the problem groups by category; one that follows the form groups by style.
+and a hashtag. Names arrive in clear, as operators' exports carry them (a few staff names under
+操作员 in many tickets, customers under 联系人 or as 张先生), so ingest must mask them; numbers
+arrive masked (<手机号>). A topic model that follows the problem groups by category; one that
+follows the form groups by style.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ ACTIVITIES = ["2017年流量包送好礼活动", "全民换4G手机营销活动"
 CHANNELS = ["代理商", "营业厅", "电子商务", "10086客服"]
 DEMANDS = ["客户要求尽快处理", "客户非常不满要求回复", "请核实处理", "要求给个说法"]
 TAGS = ["中国移动", "信号差", "乱扣费", "宽带"]
+STAFF = ["李新婷", "王建国", "赵丽华"]  # invented names; each repeats under 操作员 in many tickets
+CUSTOMERS = ["杨桥洪", "米柯", "孙立群", "周杰明", "钱多多"]
+POLITE = ["张先生", "李女士", "刘先生", "陈女士"]
 
 
 def _fill(template: str, rng: random.Random) -> str:
@@ -78,13 +83,15 @@ def ticket(category: str, style: str, rng: random.Random) -> str:
     if style == "marketing_form":
         return (f"主活动名称:{rng.choice(ACTIVITIES)}主活动ID:6000{rng.randint(10 ** 7, 10 ** 8 - 1)}渠道类型:"
                 f"{rng.choice(CHANNELS)}活动或业务办理时间:{date}客户问题描述:{problem},{rng.choice(DEMANDS)}。"
-                f"我处查询知识库,无相关网络调整信息。操作员:<姓名>操作员组织:{city}分公司")
+                f"我处查询知识库,无相关网络调整信息。操作员:{rng.choice(STAFF)}操作员组织:{city}分公司")
     if style == "network_form":
         return (f"客户于{date}反映{city}{district}{street}{compound}{rng.randint(1, 30)}栋{problem}。"
                 f"智能处理轨迹:账号状态是否正常(CRM):{rng.choice('是是否')};是否有大面积障碍:否;"
                 f"联系电话:<手机号>。请按照如下口径向客户解释。")
     if style == "free_text":
-        return f"客户来电反映{district}{problem},{rng.choice(DEMANDS)}。联系人:<姓名> 联系电话:<手机号>"
+        if rng.random() < 0.5:
+            return f"{rng.choice(POLITE)}来电反映{district}{problem},{rng.choice(DEMANDS)}。联系电话:<手机号>"
+        return f"客户来电反映{district}{problem},{rng.choice(DEMANDS)}。联系人:{rng.choice(CUSTOMERS)} 联系电话:<手机号>"
     return f"<账号> {problem}[怒][{rng.choice(['泪', '抓狂', '衰'])}] #{rng.choice(TAGS)}#"
 
 

@@ -24,7 +24,7 @@ from complaints.topics.content import ContentGate
 from complaints.topics.labels import LabelPicker
 from complaints.topics.modelform import domain_words
 
-from .real_style import fixture_lines, tickets, write
+from .real_style import CUSTOMERS, POLITE, STAFF, fixture_lines, tickets, write
 
 runner = CliRunner()
 
@@ -84,6 +84,23 @@ def test_the_stored_text_keeps_the_form_and_places(fitted):
     raw = df.set_index("工单编号")["投诉内容"]
     assert all(stored[i] == normalize_text(raw[i]) for i in raw.index[:100])
     assert stored.str.contains("主活动名称").any() and stored.str.contains("皇姑区").any()
+
+
+def test_names_in_the_tickets_never_reach_the_library_topics_or_the_learned_form(fitted):
+    """Staff names repeat under 操作员 (an agent's name once became a topic keyword), customers sign
+    as 联系人 or 张先生: stored text, keywords, labels, examples, `topics show` and the form hold none."""
+    lib, df = fitted["lib"], fitted["df"]
+    names = STAFF + CUSTOMERS + POLITE
+    assert sum(df["投诉内容"].str.contains(n).sum() for n in names) >= 100  # the fixture plants them
+    stored = q(lib, "SELECT text FROM complaints")["text"]
+    assert stored.str.contains("<姓名>").sum() >= 100
+    t = q(lib, "SELECT topic_id, label, keywords, examples FROM topics WHERE version = 1")
+    shown = "".join(cli("topics", "show", str(tid), "--library", str(lib)) for tid in t["topic_id"])
+    form = cli("form", "show", "--library", str(lib), "--json") + (lib / "models" / "v1" / "form.json").read_text(
+        encoding="utf-8")
+    for where, text in {"stored": "".join(stored), "topics": t.to_json(force_ascii=False), "topics show": shown,
+                        "form": form}.items():
+        assert not [n for n in names if n in text], where
 
 
 def test_topics_follow_the_problem_not_the_form(fitted):
