@@ -78,6 +78,15 @@ def test_fit_learns_the_form_saves_it_and_reports_the_outlier_share(fitted):
     assert stats["placed_by_outlier_reduction"] == pytest.approx(fit["placed_by_outlier_reduction"], abs=1e-3)
 
 
+def test_the_report_method_section_states_the_outlier_share_and_the_learned_form(fitted, tmp_path):
+    lib, fit = fitted["lib"], fitted["fit"]
+    cli("report", "--library", str(lib), "--out", str(tmp_path / "r"))
+    md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    assert f"{fit['placed_by_outlier_reduction']:.1%}" in md.split("Placed only by outlier reduction")[1][:120]
+    assert f"{fit['form']['fields']} 字段 fields" in md.split("Learned ticket form")[1][:120]
+    assert "工单表单" in md and "地名" in md  # the method says the form and places stay out of the topics
+
+
 def test_the_stored_text_keeps_the_form_and_places(fitted):
     lib, df = fitted["lib"], fitted["df"]
     stored = q(lib, "SELECT complaint_id, text FROM complaints").set_index("complaint_id")["text"]
