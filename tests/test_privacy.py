@@ -106,6 +106,14 @@ NAME_FORMS = {  # form: (complaint text, the value in clear, the placeholder it 
     "staff_id_field": ("客服工号 KF0731 说宽带故障已经派单", "KF0731", "<工号>"),
 }
 
+# a staff member who handles many tickets: her name repeats under 操作员 in a form, often enough that the
+# fit's learned form (models/vN/form.json, `complaints form show`) would list it as a field's value if it
+# were stored in clear
+REPEATED_OPERATOR = "韩梅梅"
+FORM_TICKETS = [f"客户问题描述:{p};处理结果:已解释;操作员:{REPEATED_OPERATOR};回访结果:满意"
+                for p in ("手机信号差打电话掉线", "宽带经常断网", "套餐外流量被多扣费", "携号转网被拒",
+                          "收到垃圾短信", "营业厅办理业务排队太久", "未订购的增值业务扣费", "宽带装机一周没人来")]
+
 SECRETS: dict[str, str] = {
     **{f"text_{f}": v for f, (_, v) in TEXT_FORMS.items()},
     **KEY_SECRETS,
@@ -114,6 +122,7 @@ SECRETS: dict[str, str] = {
     **{f"reject_{c}": v for c, (_, _, v) in REJECT_CASES.items()},
     **HEADERLESS, **FILE_NAME_SECRETS,
     **{f"name_{f}": v for f, (_, v, _) in NAME_FORMS.items()},
+    "name_repeated_operator": REPEATED_OPERATOR,
     # the classic forms, already masked today: they must stay masked everywhere
     "plain_mobile": "13867450901", "plain_email": "zhang.wei@example.com", "plain_id": "330102199001019012",
     "plain_bank": "6222021234567890901", "arpu_phone": "13867450601",
@@ -225,6 +234,9 @@ def world(tmp_path_factory):
                       [["F01", "15500000005", DAY.format(16), "营业厅", "杭州", "宽带装机一周没人来", "", "", ""],
                        ["F02", "15500000005", "不是日期", "营业厅", "杭州", "宽带还是装不上", "", "", ""]])
     run("ingest_named_file", "ingest", "complaints", named)
+    run("ingest_form_tickets", "ingest", "complaints", write_csv(
+        data / "form_tickets.csv", HEADER,
+        [[f"R{i:02d}", "", DAY.format(12 + i), "10086热线", "台州", t, "", "", ""] for i, t in enumerate(FORM_TICKETS)]))
     bad_named = write_csv(data / f"{FILE_NAME_SECRETS['file_name_error_phone']}.csv", ["编号", "时间"], [["1", "2026-03-01"]])
     run("ingest_named_file_error", "ingest", "complaints", bad_named)
     run("rejects_named_file", "rejects", "--limit", "500")
@@ -249,6 +261,8 @@ def world(tmp_path_factory):
     run("rejects_json", "rejects", "--limit", "500", "--json")
     run("stats", "stats", "--json")
     run("topics_list", "topics", "list")
+    run("form_show", "form", "show")
+    run("form_show_json", "form", "show", "--json")
     try:
         ids = [t["topic_id"] for t in json.loads(cli("topics", "list", "--json", "--library", lib).output)]
     except ValueError:
@@ -407,12 +421,23 @@ def test_personal_names_and_staff_ids_are_masked(world, form):
     assert value not in echoed and placeholder in echoed, f"classify echoes {echoed!r}"
 
 
+def test_a_name_repeated_in_a_form_field_is_masked_in_the_learned_form(world):
+    """The learned form lists a field's short answers; the operator field's answer is <姓名>, never her name."""
+    assert world["runs"]["form_show_json"].exit_code == 0, messages(world, "form_show_json")
+    form = json.loads(world["runs"]["form_show_json"].output)
+    rows = form["entries"]
+    assert any(r["entry"] == "操作员" for r in rows), rows  # the form was learned from these tickets
+    saved = list(Path(world["lib"], "models").glob("v*/form.json"))
+    assert saved and all(REPEATED_OPERATOR not in p.read_text(encoding="utf-8") for p in saved)
+    assert REPEATED_OPERATOR not in world["runs"]["form_show"].output + world["runs"]["form_show_json"].output
+
+
 # ---- everything, everywhere ----------------------------------------------------------------------------------
 def test_no_planted_value_in_any_library_file_output_file_or_message(world):
     """The broad scan: every file under the library, every export/report/link/at-risk/features file, every
     captured stdout/stderr. Each leak is listed as where: which planted value."""
     ran = {n: r.exit_code for n, r in world["runs"].items()}
-    must_run = ["ingest_text", "update", "classify_json", "classify_file_json", "export_csv", "export_xlsx",
+    must_run = ["ingest_text", "ingest_form_tickets", "form_show_json", "update", "classify_json", "classify_file_json", "export_csv", "export_xlsx",
                 "export_parquet", "report", "rejects_json", "link_xlsx", "at_risk_csv", "features"]
     failed = {n: messages(world, n)[n][-300:] for n in must_run if ran[n] != 0}
     found = scan_files([world["lib"], world["out"]], SECRETS)

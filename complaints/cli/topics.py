@@ -20,7 +20,14 @@ app.add_typer(topics_app, name="topics")
 @friendly
 def fit(library: LibraryOpt = None,
         embedder: Annotated[str, typer.Option(help="lexical, e5, hybrid, st:PATH or hybrid:st:PATH.")] = "lexical",
-        clustering: Annotated[str, typer.Option(help="hdbscan (UMAP+HDBSCAN) or kmeans (large libraries).")] = "hdbscan",
+        clustering: Annotated[str, typer.Option(help="hdbscan-eom (UMAP+HDBSCAN excess-of-mass clusters), hdbscan "
+                                                     "(leaf clusters: finer, more outliers) or kmeans (large "
+                                                     "libraries).")] = "hdbscan-eom",
+        outliers: Annotated[str, typer.Option(help="Complaints the clustering leaves out: knn (join a topic only when "
+                                                   "most of their nearest clustered complaints hold it), centroid "
+                                                   "(every one to its nearest topic) or none.")] = "knn",
+        form: Annotated[bool, typer.Option("--form/--no-form", help="Learn the ticket form (field labels, "
+                                           "boilerplate) and leave it out of the topics.")] = True,
         min_topic_size: Annotated[Optional[int], typer.Option(help="Smallest topic (default scales with size).")] = None,
         n_topics: Annotated[Optional[int], typer.Option(help="Number of topics for --clustering kmeans.")] = None,
         seed: Annotated[int, typer.Option(help="Random seed (UMAP, clustering).")] = 42,
@@ -40,14 +47,19 @@ def fit(library: LibraryOpt = None,
             bar.update(task, description=stage, completed=done, total=total or None)
 
         res = fit_library(library_of(library), embedder=embedder, clustering=clustering, min_topic_size=min_topic_size,
-                          n_topics=n_topics, seed=seed, lexicons=lex_arg(lexicons), progress=step)
+                          n_topics=n_topics, seed=seed, lexicons=lex_arg(lexicons), progress=step, outliers=outliers,
+                          form=form)
     if as_json:
         print_json(res.to_dict())
         return
     out.print(f"model version {res.version}: {res.n_topics} topics on {res.n_docs:,} complaints "
-              f"({res.outlier_share:.1%} unassigned) with embedder {res.embedder} in {res.seconds['total']:.0f}s; "
+              f"({res.outlier_share:.1%} unassigned, {res.placed_by_outlier_reduction:.1%} placed only by outlier "
+              f"reduction) with embedder {res.embedder} in {res.seconds['total']:.0f}s; "
               f"{len(res.carried_topic_ids)} topics carried over, {len(res.new_topic_ids)} new", highlight=False)
     _print_painpoints(res.painpoints, res.n_docs)
+    f = res.form
+    out.print(f"learned ticket form: {f.get('fields', 0)} fields, {f.get('boilerplate', 0)} boilerplate sentences, "
+              f"{f.get('words', 0)} form words, left out of the topics (see: complaints form show)", highlight=False)
     out.print("next: complaints topics list", highlight=False)
 
 

@@ -8,7 +8,7 @@ table joined against the cache, one INSERT per chunk), so 100k texts cost a few 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -120,6 +120,11 @@ class EmbeddingCache:
         return n
 
 
+def _segmenter_view(embedder: Embedder) -> Callable[[str], str] | None:
+    seg = getattr(embedder, "segmenter", None)
+    return getattr(seg, "neural_text", None)
+
+
 def _parts(embedder: Embedder):
     from .hybrid import HybridEmbedder
 
@@ -127,19 +132,27 @@ def _parts(embedder: Embedder):
 
 
 def embed_with_cache(embedder: Embedder, texts: Sequence[str], store: LibraryStore,
-                     progress: Progress | None = None, chunk_size: int = CHUNK) -> np.ndarray:
+                     progress: Progress | None = None, chunk_size: int = CHUNK,
+                     neural_text: Callable[[str], str] | None = None) -> np.ndarray:
     """Vectors for `texts` in input order; only texts missing from the cache are embedded.
 
     Duplicate texts are embedded once. A hybrid embedder is cached part by part, so a refitted
     lexical part reuses the neural vectors. `progress` gets increments summing to len(texts).
+    `neural_text` (``Segmenter.neural_text``: the modelling view, places cut out) turns each text
+    into what an embedder that reads sentences embeds, before hashing: the view text is what is
+    embedded and cached, so the form never comes back through e5. A lexical embedder reads the
+    view through its own segmenter (its id names the segmenter, form included).
     """
     texts = list(texts)
     parts = _parts(embedder)
     if parts is not None:
         lexical, neural = parts
         lex = embed_with_cache(lexical, texts, store, chunk_size=chunk_size)
-        neu = embed_with_cache(neural, texts, store, progress=progress, chunk_size=chunk_size)
+        neu = embed_with_cache(neural, texts, store, progress=progress, chunk_size=chunk_size,
+                               neural_text=neural_text or _segmenter_view(lexical))
         return embedder.combine(lex, neu)
+    if neural_text is not None and not getattr(embedder, "segments", False):
+        texts = [neural_text(t) for t in texts]
 
     emb_id = embedder.id
     cache = EmbeddingCache(store)

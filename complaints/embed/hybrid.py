@@ -65,14 +65,21 @@ class HybridEmbedder(Embedder):
         a, b = self.weights
         return l2_normalize(np.hstack([a * l2_normalize(lexical_vectors), b * l2_normalize(neural_vectors)]))
 
+    def neural_texts(self, texts: list[str]) -> list[str]:
+        """What the neural part reads: the lexical part's modelling view with places cut out."""
+        view = getattr(getattr(self.lexical, "segmenter", None), "neural_text", None)
+        return [view(t) for t in texts] if view is not None else texts
+
     def transform(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         texts = list(texts)
         # The neural part is the slow one: it alone reports progress.
-        return self.combine(self.lexical.transform(texts), self.neural.transform(texts, progress=progress))
+        return self.combine(self.lexical.transform(texts),
+                            self.neural.transform(self.neural_texts(texts), progress=progress))
 
     def fit_transform(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         texts = list(texts)
-        return self.combine(self.lexical.fit_transform(texts), self.neural.fit_transform(texts, progress=progress))
+        return self.combine(self.lexical.fit_transform(texts),
+                            self.neural.fit_transform(self.neural_texts(texts), progress=progress))
 
     def save(self, folder: Path) -> None:
         folder = Path(folder)

@@ -58,6 +58,7 @@ class LexicalEmbedder(Embedder):
 
     name = "lexical"
     kind = "lexical"
+    segments = True  # reads texts through its segmenter (the modelling view), not as sentences
 
     def __init__(
         self,

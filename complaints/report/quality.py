@@ -40,6 +40,23 @@ def _link_checks(porting: Porting) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["检查 Check", "数量 Count", "处理 Handling"])
 
 
+_VIEW_KEYS = ("placed_by_outlier_reduction", "form", "new_complaints", "emerging")
+
+
+def _view_rows(store: LibraryStore, version: int, params: dict) -> list[tuple[str, str]]:
+    """How many complaints reached a topic only through outlier reduction, and the form the fit learned."""
+    rows = []
+    share = store.scalar("SELECT avg(CASE WHEN method = 'outlier_reduction' THEN 1.0 ELSE 0.0 END) FROM assignments "
+                         "WHERE version = ?", [version])
+    if share is not None:
+        rows.append(("离群归并比例 Placed only by outlier reduction", f"{float(share):.1%}"))
+    if params.get("form"):
+        f = params["form"]
+        rows.append(("学到的工单表单 Learned ticket form", f"{f.get('fields', 0)} 字段 fields, {f.get('boilerplate', 0)} "
+                     f"套话 boilerplate, {f.get('words', 0)} 表单词 form words (complaints form show)"))
+    return rows
+
+
 def quality(store: LibraryStore, data: ReportData, porting: Porting) -> Section:
     sec = Section(8, "quality", TITLE)
     p = data.period
@@ -67,17 +84,22 @@ def quality(store: LibraryStore, data: ReportData, porting: Porting) -> Section:
             ("嵌入 Embedder", f"{v['embedder']} ({v['embedder_id']})"), ("聚类 Clustering", str(v["clustering"])),
             ("文档数 Documents", f"{int(v['n_docs']):,}"), ("话题数 Topics", f"{int(v['n_topics']):,}"),
             ("未归类比例 Outlier share", f"{float(v['outlier_share']):.1%}"),
-            ("参数 Parameters", ", ".join(f"{k}={x}" for k, x in params.items())),
+            *_view_rows(store, int(v["version"]), params),
+            ("参数 Parameters", ", ".join(f"{k}={x}" for k, x in params.items() if k not in _VIEW_KEYS)),
         ], columns=["项目 Item", "值 Value"])
         sec.tables.append(Table("模型 Model", model))
     else:
         sec.bullets.append("尚未拟合话题模型 No topic model yet: run `complaints fit`.")
     sec.bullets.append("方法 Method: 投诉文本经繁简转换、全半角归一、去除 HTML/表情并脱敏（手机号、固话、身份证、银行卡、邮箱、姓名、工号）；"
-                       "jieba + 电信词典分词；每件投诉先按痛点分类词表和库内自训练模型判定痛点（置信度低的标为“不确定”"
-                       "并保留最可能的痛点），再用 BERTopic 聚类为稳定编号的话题，话题归属于唯一痛点。"
-                       "Texts are normalised and masked before storage; each complaint's pain point is decided from the "
-                       "taxonomy in lexicons/painpoints.yaml and a model self-trained on the library (uncertain ones "
-                       "keep their best guess); topics come from BERTopic with stable ids, each under one pain point.")
+                       "jieba + 电信词典分词；建模时去掉从库中学到的工单表单（字段名、套话）、地名和表情代码（原文不变）；"
+                       "每件投诉先按痛点分类词表和库内自训练模型判定痛点（置信度低的标为“不确定”并保留最可能的痛点），"
+                       "再在每个痛点内用 BERTopic 聚类为稳定编号的话题，话题归属于唯一痛点；离群投诉仅在多数近邻同属一个话题时归入。"
+                       "Texts are normalised and masked (names and staff ids too) before storage; the ticket form learned "
+                       "from the library, place names and emoticon codes are left out of what the models see (the "
+                       "stored text keeps them); each complaint's pain point is decided from the taxonomy in "
+                       "lexicons/painpoints.yaml and a model self-trained on the library (uncertain ones keep their best "
+                       "guess); topics come from BERTopic within each pain point, with stable ids; an outlier joins a "
+                       "topic only when most of its nearest clustered complaints hold it.")
     batches = _batches(store)
     if not batches.empty:
         sec.tables.append(Table("入库批次 Batches ingested", batches,

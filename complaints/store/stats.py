@@ -39,9 +39,22 @@ def library_stats(library: Library) -> dict:
             "latest_model_version": one("SELECT max(version) FROM model_versions"),
             "topics_in_latest_version": int(one("SELECT count(*) FROM topics WHERE status <> 'merged' AND version = "
                                                 "(SELECT max(version) FROM model_versions)")),
+            **_model_quality(s),
             "complaints_by_channel": by("channel"),
             "complaints_by_region": by("region"),
         }
+
+
+def _model_quality(s) -> dict:
+    """The latest version's share placed only by outlier reduction, and the form its fit learned."""
+    import json
+
+    latest = "(SELECT max(version) FROM model_versions)"
+    share = s.scalar(f"SELECT avg(CASE WHEN method = 'outlier_reduction' THEN 1.0 ELSE 0.0 END) FROM assignments "
+                     f"WHERE version = {latest}")
+    params = s.scalar("SELECT params FROM model_versions WHERE kind = 'fit' ORDER BY version DESC LIMIT 1")
+    form = json.loads(params or "{}").get("form")
+    return {"placed_by_outlier_reduction": None if share is None else round(float(share), 4), "learned_form": form}
 
 
 def list_rejects(library: Library, batch: int | None = None, limit: int = 50) -> list[dict]:

@@ -1,10 +1,11 @@
-"""Find and read the analyst-edited lexicon files: user dictionary, stopwords, synonyms, taxonomy."""
+"""Find and read the analyst-edited lexicon files: user dictionary, stopwords, synonyms, places,
+emoticons (the taxonomy and the form edits are read by their own modules)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputFileError
@@ -19,6 +20,11 @@ def lexicon_dir(path: str | os.PathLike | None = None) -> Path:
     if not chosen.is_dir():
         raise InputFileError(f"lexicon folder {chosen} does not exist")
     return chosen
+
+
+def _own_or_bundled(folder: Path, name: str) -> Path:
+    """An older lexicon folder without this file gets the bundled one (delete its lines to switch it off)."""
+    return folder / name if (folder / name).exists() else BUNDLED / name
 
 
 def _lines(path: Path) -> list[str]:
@@ -38,10 +44,15 @@ class Lexicons:
     userdict: tuple[tuple[str, int | None, str | None], ...]
     stopwords: frozenset[str]
     synonyms: dict[str, str]
+    places: dict[str, str] = field(default_factory=dict)  # places.txt: name -> level (province … county)
+    keep_places: frozenset[str] = frozenset()  # places.txt '-WORD' lines: never a place
+    emoticons: frozenset[str] = frozenset()  # emoticons.txt: the words inside [...] codes
 
     def fingerprint(self) -> str:
         """Changes whenever the loaded lexicons change, so caches keyed on it stay honest."""
         h = hashlib.sha1(repr((self.userdict, sorted(self.stopwords), sorted(self.synonyms.items()))).encode())
+        if self.places or self.keep_places or self.emoticons:
+            h.update(repr((sorted(self.places.items()), sorted(self.keep_places), sorted(self.emoticons))).encode())
         return h.hexdigest()[:12]
 
     @classmethod
@@ -64,4 +75,10 @@ class Lexicons:
                 raise InputFileError(f"{folder / 'synonyms.txt'}: {line!r} is not variant=canonical")
             variant, canonical = (s.strip() for s in line.split("=", 1))
             synonyms[variant.upper()] = canonical.upper()
-        return cls(folder, tuple(words), frozenset(w.upper() for w in _lines(folder / "stopwords.txt")), synonyms)
+        from .places import parse_gazetteer
+
+        places, keep = parse_gazetteer(_lines(_own_or_bundled(folder, "places.txt")))
+        emoticons = frozenset(w.upper() for line in _lines(_own_or_bundled(folder, "emoticons.txt"))
+                              for w in line.split())
+        return cls(folder, tuple(words), frozenset(w.upper() for w in _lines(folder / "stopwords.txt")), synonyms,
+                   places, keep, emoticons)

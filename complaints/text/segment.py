@@ -1,33 +1,45 @@
-"""Segment complaint text with jieba and the telecom lexicons into analysis tokens."""
+"""Segment complaint text with jieba and the telecom lexicons into analysis tokens, through the
+modelling view (text/view.py): no emoticon codes, no places, and with a learned form, no form."""
 
 from __future__ import annotations
 
+import copy
 import multiprocessing as mp
 import os
 import re
 import sys
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import jieba
 
 from .lexicons import Lexicons
 from .mask import PLACEHOLDER_RE
+from .view import ModelView
+
+if TYPE_CHECKING:
+    from .form import FormLearner
 
 jieba.setLogLevel(60)  # jieba logs its dictionary load to stderr at INFO
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+# Any typed placeholder (<手机号>, <姓名>, <工号> …), also ones a later masking rule adds.
+_PLACEHOLDER = re.compile(r"<[\u4e00-\u9fff]{1,6}>")
+# Clause breaks among jieba's raw tokens: labels are phrases inside one clause.
+_BREAK = re.compile(r"^[\s，,。；;！!？?、:：()（）\[\]【】\"“”'‘’《》<>…~@#]+$")
 
 
 class Segmenter:
-    """jieba with the user dictionary, synonyms and stopwords applied.
+    """jieba with the user dictionary, synonyms and stopwords applied, through the modelling view.
 
     Tokens keep one-character domain words (卡, 网, 费, 慢) but never punctuation, whitespace,
-    bare numbers or PII placeholders. ASCII is upper-cased so 5g套餐 and 5G套餐 agree.
+    bare numbers, PII placeholders, places or emoticon codes; with a learned ``form`` (a fitted
+    FormLearner), never the form either. ASCII is upper-cased so 5g套餐 and 5G套餐 agree.
     """
 
     def __init__(self, lexicons: Lexicons | str | None = None, hmm: bool = True,
-                 dictionary: dict | None = None) -> None:
+                 dictionary: dict | None = None, form: "FormLearner | None" = None) -> None:
         self.lexicons = lexicons if isinstance(lexicons, Lexicons) else Lexicons.load(lexicons)
         self.hmm = hmm
+        self.view = ModelView(self.lexicons, form)
         self._tok = jieba.Tokenizer()
         if dictionary is None:
             self._tok.initialize()  # ~0.7 s: unmarshals jieba's 500k-entry prefix dictionary
@@ -43,7 +55,19 @@ class Segmenter:
                 if freq == 0:
                     jieba.finalseg.add_force_split(word.upper())
         self._memo: dict[str, str | None] = {}
-        self.id = "jieba-" + self.lexicons.fingerprint()
+        self.id = "jieba-" + self.lexicons.fingerprint() + self.view.id_suffix
+
+    @property
+    def form(self) -> "FormLearner | None":
+        return self.view.form
+
+    def with_form(self, form: "FormLearner | None") -> "Segmenter":
+        """This segmenter with a learned form in its view; shares the loaded jieba dictionary."""
+        other = copy.copy(self)
+        other.view = ModelView(self.lexicons, form)
+        other._memo = {}
+        other.id = "jieba-" + self.lexicons.fingerprint() + other.view.id_suffix
+        return other
 
     def _token(self, raw: str) -> str | None:
         hit = self._memo.get(raw, _MISS)
@@ -53,20 +77,58 @@ class Segmenter:
                 hit = None
             else:
                 tok = self.lexicons.synonyms.get(tok, tok)
-                hit = None if tok in self.lexicons.stopwords else tok
+                hit = None if tok in self.lexicons.stopwords or self.view.drop(tok) else tok
             self._memo[raw] = hit
         return hit
 
+    def _prepare(self, text: str, upper: bool = True) -> str:
+        """The view text with placeholders blanked: what jieba reads."""
+        text = self.view.text(text)
+        if "<" in text:
+            text = _PLACEHOLDER.sub(" ", PLACEHOLDER_RE.sub(" ", text))
+        return text.upper() if upper else text
+
+    def _pieces(self, text: str, upper: bool = True) -> tuple[list[str], set[int]]:
+        """jieba's raw pieces of the view text, and which of them spell an address it cut apart."""
+        raws = list(self._tok.cut(self._prepare(text, upper), HMM=self.hmm)) if text else []
+        return raws, self.view.address([r.strip().upper() for r in raws])
+
     def cut(self, text: str) -> list[str]:
-        if not text:
-            return []
-        text = PLACEHOLDER_RE.sub(" ", text).upper()
+        raws, address = self._pieces(text)
         out = []
-        for raw in self._tok.cut(text, HMM=self.hmm):
+        for i, raw in enumerate(raws):
             tok = self._token(raw)
-            if tok is not None:
+            if tok is not None and i not in address:
                 out.append(tok)
         return out
+
+    def cut_clauses(self, text: str) -> list[list[str]]:
+        """The tokens of `cut`, grouped by clause (split at punctuation): one jieba pass gives both."""
+        raws, address = self._pieces(text)
+        out: list[list[str]] = [[]]
+        for i, raw in enumerate(raws):
+            tok = self._token(raw)
+            if tok is not None and i not in address:
+                out[-1].append(tok)
+            elif tok is None and out[-1] and _BREAK.match(raw):
+                out.append([])
+        return [c for c in out if c]
+
+    def neural_text(self, text: str) -> str:
+        """The view text with place names cut out: what a neural embedder reads (its case kept)."""
+        if not text:
+            return ""
+        plain = self._prepare(text, upper=False)
+        upper = plain.upper()
+        raws = list(self._tok.cut(upper, HMM=self.hmm))
+        address = self.view.address([r.strip() for r in raws])
+        pieces, pos = [], 0
+        for i, raw in enumerate(raws):
+            end = pos + len(raw)
+            if i not in address and not self.view.places(raw.strip()):
+                pieces.append(plain[pos:end] if len(upper) == len(plain) else raw)
+            pos = end
+        return " ".join("".join(pieces).split())
 
     __call__ = cut
 
@@ -83,7 +145,7 @@ class Segmenter:
         """
         freq = self._tok.FREQ
         keep: dict[str, int] = {}
-        sources = [PLACEHOLDER_RE.sub(" ", t or "").upper() for t in texts]
+        sources = [self._prepare(t or "") for t in texts]
         sources += [w.upper() for w, _, _ in self.lexicons.userdict]
         for s in sources:
             n = len(s)

@@ -6,6 +6,7 @@ numpy, scipy and jieba — never BERTopic or torch — and the large arrays are 
 so a cold `complaints classify` answers in well under a second:
 
     manifest.json        format, version, embedder, lexicon fingerprint
+    form.json            the ticket form the fit learned (text/form.py): left out of what is embedded
     jieba.json           the subset of jieba's dictionary the library's texts touch
     topics.json          stable ids, curated labels, pain points, departments, keywords, thresholds
     centroids.npy        one unit row per topic (the order of topics.json)
@@ -68,12 +69,16 @@ def write_compact(folder: Path, *, version: int, embedder, segmenter_dictionary:
                   topics: list[dict], assigner: TopicAssigner, taxonomy: list[dict],
                   neighbour_vectors: np.ndarray, neighbours: dict[str, list], parent: Path | None = None,
                   painpoints=None, painpoint_fingerprint: str | None = None,
-                  known: dict[str, np.ndarray] | None = None) -> Path:
+                  known: dict[str, np.ndarray] | None = None, form=None) -> Path:
     """Write ``folder/classify``; with `parent`, the unchanged embedder files are hard-linked from it.
-    `painpoints`: the version's PainPointClassifier; `known`: `known.known_arrays` of the version."""
+    `painpoints`: the version's PainPointClassifier; `known`: `known.known_arrays` of the version;
+    `form`: the learned ticket form."""
+    from .modelform import save_form
+
     out = Path(folder) / FOLDER
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    save_form(form, out)
     kind = getattr(embedder, "kind", "")
     if kind == "lexical":
         if parent is not None and all((parent / f).exists() for f in _LEXICAL_FILES):
@@ -248,15 +253,22 @@ def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
         ids, centroids, [by_id[i]["threshold"] for i in ids], [by_id[i]["typical"] for i in ids],
         **table.get("assigner", {}))
 
+    from .modelform import FormError, load_form
+
     lex = Lexicons.load(lexicons)
     hmm = bool(manifest.get("hmm", True))
-    today = "jieba-" + lex.fingerprint() + ("" if hmm else "-nohmm")
+    try:
+        form = load_form(folder)  # the form the fit learned: never relearned here
+    except FormError as e:
+        raise ArtifactError(str(e)) from None
+    view = "" if form is None else "-form" + form.fingerprint()
+    today = "jieba-" + lex.fingerprint() + view + ("" if hmm else "-nohmm")
     if today == manifest.get("segmenter_id"):
-        segmenter = Segmenter(lex, hmm=hmm, dictionary=_read_dictionary(folder / "jieba.json"))
+        segmenter = Segmenter(lex, hmm=hmm, dictionary=_read_dictionary(folder / "jieba.json"), form=form)
     else:
         warnings.warn(f"{folder}: fitted with lexicons {manifest.get('segmenter_id')}, now {today}; "
                       "topics may drift until `complaints fit` is run again", stacklevel=2)
-        segmenter = Segmenter(lex, hmm=hmm)
+        segmenter = Segmenter(lex, hmm=hmm, form=form)
 
     if manifest.get("embedder_kind") == "lexical":
         from ..embed._base import l2_normalize
@@ -281,6 +293,8 @@ def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
         emb = load_embedder(folder / "embedder", segmenter=segmenter, lexicons=lexicons)
 
         def embed(tokens: list[list[str]], texts: list[str]) -> np.ndarray:
+            if not getattr(emb, "segments", False) and emb.kind != "hybrid":
+                texts = [segmenter.neural_text(t) for t in texts]  # a hybrid maps its neural part itself
             return np.asarray(emb.transform(texts), dtype=np.float32)
 
     return CompactModel(folder, manifest, topics, taxonomy, assigner, segmenter, embed)

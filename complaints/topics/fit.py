@@ -23,11 +23,15 @@ from ..store import LibraryStore, open_store
 from .assign import TopicAssigner
 from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
 from .known import known_from_store
-from .model import OUTLIER, TopicModel
-from .stable_ids import assign_stable_ids
+from .model import DEFAULT_CLUSTERING, OUTLIER, TopicModel
+from .modelform import form_summary, save_form
 from .nesting import nest_model
+from .stable_ids import assign_stable_ids
+from .summary import by_reduction, painpoint_summary
 
 MIN_DOCS = 50
+OUTLIER_CHOICES = ("knn", "centroid", "none")
+CLUSTERINGS = ("hdbscan", "hdbscan-eom", "kmeans")
 
 
 class FitError(ComplaintsError):
@@ -49,6 +53,8 @@ class FitResult:
     skipped_no_content: int = 0
     newly_embedded: int = 0
     painpoints: dict = field(default_factory=dict)
+    placed_by_outlier_reduction: float = 0.0  # share of complaints that reach a topic only through it
+    form: dict = field(default_factory=dict)  # what the learned form holds: fields, boilerplate, words
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,17 +82,22 @@ def latest_version(store: LibraryStore) -> int | None:
     return None if v is None else int(v)
 
 
-def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str | None):
-    """Reuse the library's fitted embedder for this spec (so cached vectors stay valid); fit one once."""
+def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str | None, segmenter=None):
+    """Reuse the library's fitted embedder for this spec (so cached vectors stay valid); fit one once.
+    `segmenter` is the fit's modelling view: a lexical part fitted with another form is refitted."""
+    import warnings
+
     from ..embed import load_embedder, make_embedder
 
     home = library.models_dir / "embedders" / spec.replace("/", "_").replace(":", "_")
     if (home / "embedder.json").exists():
-        emb = load_embedder(home)
-        fresh = make_embedder(spec, lexicons=lexicons) if lexicons else make_embedder(spec)
+        with warnings.catch_warnings():  # fitted with another form or lexicons: refitted below, not used
+            warnings.simplefilter("ignore")
+            emb = load_embedder(home, segmenter=segmenter, lexicons=lexicons)
+        fresh = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
         if getattr(emb, "lexicon_fingerprint", None) == getattr(fresh, "lexicon_fingerprint", None):
             return emb
-    emb = make_embedder(spec, lexicons=lexicons) if lexicons else make_embedder(spec)
+    emb = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
     emb.fit(texts)
     tmp = home.with_name(home.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -113,23 +124,34 @@ def _check_corpus(texts: list[str], tokens: list[list[str]]) -> np.ndarray:
 NESTING = ("within", "enforce", "semi")
 
 
-def fit_library(library: Library, embedder: str = "lexical", clustering: str = "hdbscan",
+def fit_library(library: Library, embedder: str = "lexical", clustering: str = DEFAULT_CLUSTERING,
                 min_topic_size: int | None = None, n_topics: int | None = None, seed: int = 42,
                 lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None,
-                nesting: str = "within") -> FitResult:
-    """Fit a new model version on every complaint in the library. `nesting`: how topics come to sit
+                outliers: str = "knn", form: bool = True, nesting: str = "within") -> FitResult:
+    """Fit a new model version on every complaint in the library.
+
+    The ticket form is learned first (modelform.py) and left out of everything the model sees;
+    each complaint's pain point is decided next (painpoints/). `nesting`: how topics come to sit
     under pain points: "within" (cluster each pain point's complaints, topics/within.py), "enforce"
     (cluster all, then nest) or "semi" (semi-supervised UMAP on the pain points, then nest);
-    bench/painpoint_nesting.py measures them. Whichever, `nest_model` makes curation and corrections hold."""
+    bench/painpoint_nesting.py measures them; whichever, `nest_model` makes curation and corrections
+    hold. `outliers` is how complaints the clustering left out are placed: "knn" (only where most of
+    their nearest clustered complaints agree), "centroid" (all, to the nearest topic) or "none".
+    `form=False` skips learning the form (places and emoticons still stay out of the topics).
+    """
     import time
 
     from ..embed import EmbeddingCache, embed_with_cache
     from ..painpoints import stage as painpoint_stage
     from ..text.segment import Segmenter
+    from .modelform import learn_form
 
     if nesting not in NESTING:
         raise FitError(f"nesting must be one of {', '.join(NESTING)}, got {nesting!r}")
-
+    if outliers not in OUTLIER_CHOICES:
+        raise FitError(f"unknown --outliers {outliers!r}; use one of: {', '.join(OUTLIER_CHOICES)}")
+    if clustering not in CLUSTERINGS:
+        raise FitError(f"unknown --clustering {clustering!r}; use one of: {', '.join(CLUSTERINGS)}")
     step = progress or (lambda *a: None)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -138,8 +160,11 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
             docs = store.query("SELECT complaint_id, text, attributes FROM complaints ORDER BY complaint_id")
             prev = latest_version(store)
         ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
-        seg = Segmenter(lexicons)
-        tokens = _cut_all(seg, texts, step)
+        step("form", 0, 0)
+        plain = Segmenter(lexicons)
+        seg = plain.with_form(learn_form(texts, plain, lexicons, seed) if form else None)
+        clauses = _cut_all(seg, texts, step)
+        tokens = [[w for c in cl for w in c] for cl in clauses]
         usable = _check_corpus(texts, tokens)
         fit_ids = [i for i, u in zip(ids, usable) if u]
         fit_texts = [t for t, u in zip(texts, usable) if u]
@@ -153,12 +178,13 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
 
         t = time.perf_counter()
         step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
-        emb = _embedder_for(library, embedder, fit_texts, lexicons)
+        emb = _embedder_for(library, embedder, fit_texts, lexicons, seg)
         with open_store(library, write=True) as store:
             with store.transaction():
                 cache = EmbeddingCache(store)
                 cached_before = cache.count()
-                vectors = embed_with_cache(emb, fit_texts, store, progress=_counter("embed", len(fit_texts), step))
+                vectors = embed_with_cache(emb, fit_texts, store, neural_text=seg.neural_text,
+                                           progress=_counter("embed", len(fit_texts), step))
                 newly_embedded = cache.count() - cached_before
         times["embed"] = time.perf_counter() - t
 
@@ -171,7 +197,10 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
             y = [index[p] if s == "assigned" else -1 for p, s in zip(fit_pp["painpoint"], fit_pp["painpoint_status"])]
         groups = fit_pp["painpoint"].to_numpy(dtype=object) if nesting == "within" else None
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
-                           lexicons=lexicons).fit(fit_texts, vectors, embedder=emb, y=y, groups=groups)
+                           lexicons=lexicons, segmenter=seg, reduce_outliers=outliers != "none",
+                           outlier_strategy="knn" if outliers == "knn" else "embeddings",
+                           ).fit(fit_texts, vectors, embedder=emb, clauses=[c for c, u in zip(clauses, usable) if u],
+                                 y=y, groups=groups)
         times["topics"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -193,7 +222,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                                                    centroids=stable_centroids(model, mapping))
                     write_compact(artifact, version=version, embedder=emb,
                                   segmenter_dictionary=seg.dictionary_subset(texts),
-                                  segmenter_id=getattr(emb, "segmenter_id", seg.id),
+                                  segmenter_id=getattr(emb, "segmenter_id", seg.id), form=seg.form,
                                   topics=topic_entries(store, version, lexicons), assigner=assigner,
                                   taxonomy=taxonomy_entries(pmodel.taxonomy_), neighbour_vectors=vectors,
                                   neighbours={**neighbour_meta(store, fit_ids),
@@ -213,19 +242,9 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
                          skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded),
-                         painpoints=painpoint_summary(decisions, sup, model.method_))
-
-
-def painpoint_summary(decisions: pd.DataFrame, sup, method: np.ndarray | None = None) -> dict:
-    """What the pain-point stage did, for the command's report: counts per pain point and status, sources,
-    the supervision it used and how many complaints nesting moved or took out of a topic."""
-    out = {"per_painpoint": decisions["painpoint"].value_counts().to_dict(),
-           "uncertain": int((decisions["painpoint_status"] == "uncertain").sum()),
-           "sources": decisions["painpoint_source"].value_counts().to_dict(), "supervision": dict(sup.counts)}
-    if method is not None:
-        out["moved_to_own_painpoint_topic"] = int((method == "painpoint_nested").sum())
-        out["left_topic_for_painpoint"] = int((method == "painpoint_outlier").sum())
-    return out
+                         painpoints=painpoint_summary(decisions, sup, model.method_),
+                         placed_by_outlier_reduction=round(by_reduction(model, len(ids)), 4),
+                         form=form_summary(seg.form))
 
 
 def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> Callable[[int], None]:
@@ -238,12 +257,13 @@ def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> C
     return add
 
 
-def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[str]]:
-    """Segment every text, reporting progress every `every` texts (a long silent stage looks hung)."""
+def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[list[str]]]:
+    """Every text cut into its clauses' tokens (labels read phrases inside one clause), reporting
+    progress every `every` texts (a long silent stage looks hung)."""
     out, n = [], len(texts)
     step("segment", 0, n)
     for i, t in enumerate(texts, 1):
-        out.append(seg.cut(t))
+        out.append(seg.cut_clauses(t))
         if i % every == 0 or i == n:
             step("segment", i, n)
     return out
@@ -281,6 +301,7 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
              centroids=np.stack(list(cents.values())) if cents else np.zeros((0, 1), dtype=np.float32))
     model.bertopic_.save(str(tmp / "bertopic"), serialization="safetensors", save_ctfidf=True,
                          save_embedding_model=False)
+    save_form(getattr(model.segmenter, "form", None), tmp)  # update and classify load it, never relearn
     (tmp / "manifest.json").write_text(json.dumps({
         "version": version, "embedder_id": emb.id, "raw_to_stable": {str(k): v for k, v in mapping.items()},
         "lexicons": model.lexicons, "created_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -306,7 +327,8 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
             model.keywords_[main]
         examples = [fit_ids[i] for r in raws for i in model.representatives_[r]][: model.n_examples]
         lin = [x for r in raws for x in lineage.get(r, [])]
-        rows.append({"version": version, "topic_id": s, "label": auto_label(keywords),
+        label = getattr(model, "names_", {}).get(main) if len(raws) == 1 else None
+        rows.append({"version": version, "topic_id": s, "label": label or auto_label(keywords),
                      "keywords": json.dumps(keywords, ensure_ascii=False),
                      "keywords_diverse": json.dumps(model.keywords_diverse_[main], ensure_ascii=False),
                      "painpoint": pains[main][0], "painpoint_score": round(pains[main][1], 4),
@@ -330,7 +352,9 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
         "embedder": spec, "embedder_id": emb.id, "clustering": clustering, "n_docs": len(all_ids),
         "n_topics": len(topics), "outlier_share": model.outlier_share_,
         "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics,
-                              **extra_params}),
+                              "outliers": model.outlier_strategy if model.reduce_outliers else "none",
+                              "placed_by_outlier_reduction": round(by_reduction(model, len(all_ids)), 4),
+                              "form": form_summary(getattr(model.segmenter, "form", None)), **extra_params}),
         "artifact_dir": artifact}]))  # relative to the library: a copy points into itself
     # Curation is keyed by stable id and applies to the new version as well.
     apply_curation(store, version)

@@ -4,7 +4,7 @@ When an analyst edits the taxonomy, corrects complaints, re-maps a topic or chan
 mapping, `update` decides every complaint again; `renest` then keeps every topic pure (its curated
 or majority pain point; a complaint whose own differs joins the nearest topic of its pain point
 through the version's assigner, or leaves its topic, keeping its pain point). An emerging group is
-nested the same way (`nest_groups`).
+nested the same way (`nest_emerging`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pandas as pd
 
 from ..store import LibraryStore
 from .assign import UNASSIGNED
-from .emerging import EmergingTopics
 from .nesting import curated_painpoints, majority, nest
 from .stable_ids import merged_into, resolve_merge
 
@@ -58,11 +57,15 @@ def renest(store: LibraryStore, prev: int, redecided: pd.DataFrame, compact, emb
     return topic_pp, out
 
 
-def nest_groups(finder: EmergingTopics, pps: np.ndarray, weights: np.ndarray) -> None:
-    """An emerging group keeps only the complaints of its majority pain point (the others stay unassigned)."""
-    finder.painpoints_ = []
-    for g, rows in enumerate(finder.groups_):
-        labels = np.zeros(len(rows), dtype=np.int64)
-        key = majority(labels, pps[rows], weights[rows])[0]
-        finder.groups_[g] = np.asarray(rows)[pps[rows] == key]
-        finder.painpoints_.append(key)
+def nest_emerging(groups: list[tuple[str | None, np.ndarray]], pps: np.ndarray, weights: np.ndarray,
+                  min_size: int) -> list[tuple[str | None, np.ndarray, str]]:
+    """(signature, rows, pain point): an emerging group keeps only the complaints of its majority pain
+    point (the others stay where they were) and is dropped when too few remain."""
+    out = []
+    for signature, rows in groups:
+        rows = np.asarray(rows)
+        key = majority(np.zeros(len(rows), dtype=np.int64), pps[rows], weights[rows])[0]
+        kept = rows[pps[rows] == key]
+        if len(kept) >= min_size:
+            out.append((signature, kept, key))
+    return out

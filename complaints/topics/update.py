@@ -1,15 +1,19 @@
 """`complaints update`: place complaints ingested since the last fit or update, surface emerging topics.
 
-Much cheaper than a refit: the fitted embedder and topic centroids stay as they are, only
-new complaints are embedded (and cached). Each new complaint gets its pain point from the
-version's pain-point model, then joins the nearest stable topic *of that pain point* when close
-enough; the rest are clustered into emerging topics with fresh stable ids (each nested under the
-pain point of most of its members). When the taxonomy, the corrections, a topic's curated pain
-point or the operator mapping changed since the version was made, the pain-point model is refitted
-and every complaint is decided again (and its topic re-nested): an analyst's edit takes effect here.
-The result is a new model version (kind "update") holding every earlier assignment plus the new
-ones, a drift summary, and a new classify artifact. Safe from cron: nothing new and nothing
-changed, no version.
+Much cheaper than a refit: the fitted embedder, learned form and topic centroids stay as they
+are, only new complaints are embedded (and cached). Each new complaint gets its pain point from
+the version's pain-point model, then joins the nearest stable topic *of that pain point* when close
+enough. Emerging topics are looked for among all new complaints with content, not only the
+unplaced ones: a new issue told partly in old words (营业厅, 办理, 扣费) is otherwise claimed by old
+topics before it can be seen. A group becomes an emerging topic when it has a signature word (new
+vocabulary) or was mostly unplaced anyway, and when most of its members are complaints
+(content.py: not questions or chit-chat); its members are the new complaints using the signature
+plus the group's unplaced ones, of the pain point most of them carry (it is nested there).
+When the taxonomy, the corrections, a topic's curated pain point or the operator mapping changed
+since the version was made, the pain-point model is refitted and every complaint is decided again
+(and its topic re-nested): an analyst's edit takes effect here. The result is a new model version
+(kind "update") holding every earlier assignment plus the new ones, a drift summary, and a new
+classify artifact. Safe from cron: nothing new and nothing changed, no version.
 """
 
 from __future__ import annotations
@@ -40,10 +44,14 @@ from .compact import (
     write_compact,
 )
 from .drift import drift_summary
-from .emerging import EmergingTopics, ctfidf_keywords, mmr
-from .fit import FitError, _counter, auto_label, apply_curation, exclusive_fit, latest_version, painpoint_summary
+from .content import ContentGate
+from .emerging import EmergingTopics, ctfidf_keywords, emerging_members, mmr, scan_rows
+from .fit import FitError, _counter, apply_curation, exclusive_fit, latest_version
 from .known import known_from_store
-from .renest import nest_groups, renest, topic_painpoints
+from .labels import LabelPicker
+from .modelform import domain_words, save_form
+from .renest import nest_emerging, renest, topic_painpoints
+from .summary import painpoint_summary
 from .stable_ids import allocate_ids, merged_into, resolve_merge
 
 BACKGROUND_PER_TOPIC = 100
@@ -98,6 +106,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
     from ..embed import embed_with_cache, load_embedder
     from ..painpoints import stage as painpoint_stage
     from ..painpoints.persist import load_painpoint_model, saved_fingerprint
+    from ..text.segment import Segmenter
 
     step = progress or (lambda *a: None)
     t0 = time.perf_counter()
@@ -117,17 +126,18 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         if new.empty and not refit:
             return UpdateResult(version=None, parent_version=prev)
         compact = load_compact(parent_dir / "classify", lexicons)
-        emb = load_embedder(parent_dir / "embedder", lexicons=lexicons)
+        seg = Segmenter(lexicons, form=compact.segmenter.form)  # the fit's view, full jieba dictionary
+        emb = load_embedder(parent_dir / "embedder", segmenter=seg, lexicons=lexicons)
         texts = new["text"].tolist()
         ids = new["complaint_id"].tolist()
 
         t = time.perf_counter()
         with open_store(library, write=True) as store, store.transaction():
-            vectors = embed_with_cache(emb, texts, store, progress=_counter("embed", len(texts), step))
+            vectors = embed_with_cache(emb, texts, store, neural_text=seg.neural_text,
+                                       progress=_counter("embed", len(texts), step))
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        seg = getattr(emb, "segmenter", None) or compact.segmenter
         tokens = _tokenize(emb, seg, texts)
         redecided = None
         if refit:  # the analysts changed what pain points mean: decide every complaint again
@@ -164,8 +174,9 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         by_vote[far[voted != UNASSIGNED]] = True
 
         open_rows = np.flatnonzero(content & (topic == UNASSIGNED))
+        rows = scan_rows(content, topic == UNASSIGNED)  # all new complaints with content (a sample past 20k)
         bg_classes: list[list[list[str]]] = []
-        if len(open_rows) >= 10:  # enough unclaimed complaints to look for emerging topics
+        if len(rows) >= 10:  # enough new complaints to look for emerging topics
             with open_store(library) as store:
                 background = _background(store, prev)
             bg_tokens = _tokenize(emb, seg, background["text"].tolist())
@@ -176,22 +187,19 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         min_size = min_emerging_size or max(10, min(mts // 2, len(open_rows) // 10))
         typical = float(np.median(compact.assigner.typical_)) if len(compact.assigner.typical_) else 0.33
         finder = EmergingTopics(min_size=min_size, min_coherence=0.8 * typical).fit(
-            vectors[open_rows], [tokens[i] for i in open_rows], bg_classes)
-        nest_groups(finder, pp[open_rows], decisions["painpoint_confidence"].to_numpy()[open_rows])
+            vectors[rows], [tokens[i] for i in rows], bg_classes)
+        groups = emerging_members(finder, rows, np.flatnonzero(content), topic == UNASSIGNED, tokens,
+                                  ContentGate(domain_words(lexicons, seg)))
+        groups = nest_emerging(groups, pp, decisions["painpoint_confidence"].to_numpy(), max(2, min_size // 2))
         times["assign"] = time.perf_counter() - t
 
         with open_store(library, write=True) as store, store.transaction():
             version = prev + 1
-            emerging, em_assigner = _emerging_topics(store, finder, open_rows, vectors, tokens, bg_classes, texts,
-                                                     ids, emb, version)
-            for g, (grp, rows) in enumerate(zip(emerging, finder.groups_)):
-                r = open_rows[rows]
-                if (word := finder.signatures_[g]) is not None:
-                    # placed only by older complaints' vote, yet using the new issue's own word: the new issue
-                    r = np.union1d(r, [i for i in np.flatnonzero(by_vote)
-                                       if word in tokens[i] and pp[i] == grp["painpoint"]]).astype(np.int64)
+            emerging, em_assigner = _emerging_topics(store, groups, vectors, tokens, bg_classes, texts,
+                                                     ids, emb, version, seg)
+            for grp, (_, r, _) in zip(emerging, groups):
                 topic[r], grp["size"] = grp["topic_id"], len(r)
-                conf[r] = np.clip(vectors[r] @ finder.centroids_[g], 0, 1)
+                conf[r] = np.clip(vectors[r] @ grp.pop("centroid"), 0, 1)
             merges = merged_into(store)
             topic = np.array([resolve_merge(int(x), merges) if x != UNASSIGNED else UNASSIGNED for x in topic])
             method = np.where(~content, "no_content", np.where(topic == UNASSIGNED, "unassigned",
@@ -206,6 +214,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                 drift = drift_summary(store, version, prev, new)
                 assigner = compact.assigner.extend(em_assigner) if em_assigner is not None else compact.assigner
                 _write_folder(folder, parent_dir, version, prev, emb)
+                save_form(seg.form, folder)
                 keep = np.flatnonzero(content)
                 meta = neighbour_meta(store, [ids[i] for i in keep])
                 dictionary = read_json(parent_dir / "classify" / "jieba.json")
@@ -213,7 +222,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                 final = dict(store.query("SELECT complaint_id, topic_id FROM assignments WHERE version = ?",
                                          [version]).itertuples(index=False, name=None))
                 write_compact(folder, version=version, embedder=emb, segmenter_dictionary=dictionary,
-                              segmenter_id=compact.manifest["segmenter_id"],
+                              segmenter_id=compact.manifest["segmenter_id"], form=seg.form,
                               topics=topic_entries(store, version, lexicons), assigner=assigner,
                               taxonomy=taxonomy_entries(pmodel.taxonomy_),
                               neighbour_vectors=np.vstack([index.vectors, vectors[keep]]),
@@ -243,34 +252,52 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                         drift=drift, seconds={k: round(v, 2) for k, v in times.items()})
 
 
-def _emerging_topics(store: LibraryStore, finder: EmergingTopics, open_rows: np.ndarray, vectors: np.ndarray,
+def _emerging_topics(store: LibraryStore, groups: list[tuple[str | None, np.ndarray, str]], vectors: np.ndarray,
                      tokens: list[list[str]], bg_classes: list[list[list[str]]], texts: list[str], ids: list[str],
-                     emb, version: int) -> tuple[list[dict], TopicAssigner | None]:
-    """Describe each emerging group (keywords, examples; its pain point is its members', see
-    `_nest_groups`) and give it a new stable id."""
-    if not finder.groups_:
+                     emb, version: int, seg) -> tuple[list[dict], TopicAssigner | None]:
+    """Describe each emerging group (keywords, readable label, examples; its pain point is its
+    members', see renest.nest_emerging) and give it a new stable id."""
+    if not groups:
         return [], None
-    classes = [[tokens[open_rows[i]] for i in rows] for rows in finder.groups_] + bg_classes
-    keywords = ctfidf_keywords(classes, top_n=30)[: len(finder.groups_)]
-    cents = np.stack(finder.centroids_)
-    new_ids = allocate_ids(store, len(finder.groups_))
-    reps = finder.representatives(vectors[open_rows], [texts[i] for i in open_rows])
+    members = [rows for _, rows, _ in groups]
+    classes = [[tokens[i] for i in rows] for rows in members] + bg_classes
+    keywords = ctfidf_keywords(classes, top_n=30)[: len(members)]
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    cents = np.stack([c / (np.linalg.norm(c) or 1) for c in (unit[rows].mean(axis=0) for rows in members)])
+    new_ids = allocate_ids(store, len(members))
+    names = _emerging_labels(members, keywords, bg_classes, texts, seg)
     out = []
-    for g, (tid, kws, pain, rep) in enumerate(zip(new_ids, keywords, finder.painpoints_, reps)):
+    for g, (tid, kws, (signature, rows, pain)) in enumerate(zip(new_ids, keywords, groups)):
         score = 1.0
         cand = [w for w, _ in kws]
         diverse = mmr(cents[g], np.asarray(emb.transform(cand), dtype=np.float32), cand, 10) if cand else []
-        out.append({"topic_id": tid, "label": auto_label(kws[:10]), "keywords": [w for w, _ in kws[:10]],
+        sims = unit[rows] @ cents[g]
+        examples, seen = [], set()
+        for i in rows[np.argsort(-sims)]:
+            if texts[i] not in seen and len(examples) < 5:
+                examples.append(ids[i])
+                seen.add(texts[i])
+        out.append({"topic_id": tid, "label": names[g], "keywords": [w for w, _ in kws[:10]],
                     "keywords_scored": kws[:10], "keywords_diverse": diverse, "painpoint": pain,
-                    "painpoint_score": score, "size": len(finder.groups_[g]),
-                    "examples": [ids[open_rows[i]] for i in rep], "coherence": finder.coherence_[g],
-                    "signature": finder.signatures_[g],
-                    "first_version": version})
-    labels = np.full(len(open_rows), UNASSIGNED)
-    for tid, rows in zip(new_ids, finder.groups_):
-        labels[rows] = tid
-    assigner = TopicAssigner().fit(vectors[open_rows], labels, centroids=dict(zip(new_ids, finder.centroids_)))
+                    "painpoint_score": score, "size": len(rows), "examples": examples,
+                    "coherence": round(float(sims.mean()), 4), "signature": signature, "first_version": version,
+                    "centroid": cents[g]})
+    rows = np.concatenate(members)
+    labels = np.concatenate([np.full(len(m), tid) for tid, m in zip(new_ids, members)])
+    assigner = TopicAssigner().fit(vectors[rows], labels, centroids=dict(zip(new_ids, cents)))
     return out, assigner
+
+
+def _emerging_labels(members: list[np.ndarray], keywords: list[list[tuple[str, float]]],
+                     bg_classes: list[list[list[str]]], texts: list[str], seg) -> list[str]:
+    """A readable label per emerging group, its phrases contrasted with the existing topics' complaints."""
+    clauses = [seg.cut_clauses(texts[i]) for rows in members for i in rows]
+    clauses += [[doc] for docs in bg_classes for doc in docs]
+    labels = np.concatenate([np.full(len(m), g) for g, m in enumerate(members)]
+                            + [np.full(sum(len(d) for d in bg_classes), UNASSIGNED)])
+    picker = LabelPicker().fit([[w for c in cl for w in c] for cl in clauses], labels,
+                               {g: kws[:10] for g, kws in enumerate(keywords)}, clauses=clauses)
+    return [picker.labels_[g] for g in range(len(members))]
 
 
 def _write_update(store: LibraryStore, library: Library, version: int, prev: int, parent: pd.Series,

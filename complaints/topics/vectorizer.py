@@ -13,11 +13,15 @@ from ..text.segment import Segmenter
 
 
 class ChineseTokenizer:
-    """A named callable (not a lambda) so it can be reattached to a reloaded model by reference."""
+    """A named callable (not a lambda) so it can be reattached to a reloaded model by reference.
 
-    def __init__(self, lexicons: str | None = None) -> None:
+    Give it the fit's `segmenter` (the modelling view with the learned form) so keywords never
+    contain the form, places or emoticon codes; without one it segments with `lexicons` alone.
+    """
+
+    def __init__(self, lexicons: str | None = None, segmenter: Segmenter | None = None) -> None:
         self.lexicons = lexicons
-        self._seg: Segmenter | None = None
+        self._seg: Segmenter | None = segmenter
 
     @property
     def segmenter(self) -> Segmenter:
