@@ -58,7 +58,7 @@ _WINDOWED = [  # (pattern, Chinese with {w} days, kind)
 # where a complaint's pain point came from (assignments.painpoint_source)
 PAINPOINT_SOURCES_ZH = {"taxonomy": "分类词表", "classifier": "模型判断", "correction": "人工更正",
                         "operator_category": "运营商类别", "topic_curation": "话题人工归类",
-                        "not_a_complaint": "非投诉(表扬)", "none": "无证据", "topic": "随话题(旧版)",
+                        "not_a_complaint": "非投诉(表扬)", "none": "无证据", "topic": "随话题(旧版)", "emerging_topic": "随新话题",
                         "library": "库中已有"}
 
 # coded values shown in Chinese with Chinese headers

@@ -50,7 +50,7 @@ from .fit import FitError, _counter, apply_curation, exclusive_fit, latest_versi
 from .known import known_from_store
 from .labels import LabelPicker
 from .modelform import domain_words, save_form
-from .renest import nest_emerging, renest, topic_painpoints
+from .renest import nest_emerging, renest, take_group_painpoint, topic_painpoints
 from .summary import painpoint_summary
 from .stable_ids import allocate_ids, merged_into, resolve_merge
 
@@ -191,6 +191,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         groups = emerging_members(finder, rows, np.flatnonzero(content), topic == UNASSIGNED, tokens,
                                   ContentGate(domain_words(lexicons, seg)))
         groups = nest_emerging(groups, pp, decisions["painpoint_confidence"].to_numpy(), max(2, min_size // 2))
+        take_group_painpoint(decisions, groups)
         times["assign"] = time.perf_counter() - t
 
         with open_store(library, write=True) as store, store.transaction():
