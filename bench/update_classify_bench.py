@@ -144,8 +144,12 @@ def classify_rows(tmp: Path, lib, old, new, args, rows: list) -> None:
                  round(f_s, 1), "", ">= 2,000/s"])
 
     folder = current_folder(lib)
-    full = Segmenter()
-    subset = Segmenter(dictionary=read_json(folder.parent.parent / "v1" / "classify" / "jieba.json"))
+    from complaints.topics.modelform import load_form
+
+    v1 = folder.parent.parent / "v1" / "classify"
+    form = load_form(v1)  # the subset is built on the fit's modelling view, so compare on that view
+    full = Segmenter(form=form)
+    subset = Segmenter(dictionary=read_json(v1 / "jieba.json"), form=form)
     texts = new["投诉内容"].dropna().tolist()
     same = sum(full.cut(x) == subset.cut(x) for x in texts) / len(texts)
     rows.append(["jieba dictionary subset (v1) on the 5,000 unseen complaints", f"{same:.1%} segmented identically",
