@@ -118,7 +118,9 @@ def _plant(lib, data_dir: Path, tmp: Path, phone: str, as_of: dt.date, offset_s:
     with open_store(lib, write=True) as s:
         v = s.scalar("SELECT max(version) FROM model_versions")
         t = s.scalar(f"SELECT min(topic_id) FROM topics WHERE version = {v} AND painpoint = 'porting'")
-        s.execute("INSERT INTO assignments VALUES (?, ?, ?, 'porting', 0.9, 'planted')", [v, f"PLANT{tag}", t])
+        s.execute("INSERT INTO assignments (version, complaint_id, topic_id, painpoint, confidence, method, "
+                  "painpoint_confidence, painpoint_status, painpoint_source) "
+                  "VALUES (?, ?, ?, 'porting', 0.9, 'planted', 0.9, 'assigned', 'taxonomy')", [v, f"PLANT{tag}", t])
 
 
 def test_nothing_dated_on_or_after_the_as_of_date_changes_a_row(demo, tmp_path):

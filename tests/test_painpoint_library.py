@@ -235,3 +235,29 @@ def test_classify_agrees_with_the_real_weibo_library(tmp_path):
     assert (topics == a["topic_id"].to_numpy()).mean() >= 0.99
     assert (np.array([r["painpoint"] for r in res]) == a["painpoint"].to_numpy()).mean() >= 0.99
     assert impure(lib, 1) == 0
+
+
+def test_outputs_count_uncertain_complaints_under_their_best_guess_not_other(base, tmp_path):
+    """export shows each complaint's status (不确定 in Chinese) and keeps the best guess; the report counts
+    the uncertain ones per pain point instead of filing them under 其他."""
+    lib = base["library"]
+    a = q(lib, "SELECT complaint_id, painpoint, painpoint_status, received_at FROM assignments "
+               "JOIN complaints USING (complaint_id) WHERE version = 1")
+    unsure = a[a["painpoint_status"] == "uncertain"]
+    assert len(unsure) > 0
+    res = runner.invoke(app, ["export", "--out", str(tmp_path / "x.csv"), "--library", str(lib.root)])
+    assert res.exit_code == 0, res.output
+    x = pd.read_csv(tmp_path / "x.csv", dtype=str)
+    status = next(c for c in x.columns if "痛点状态" in c or c == "painpoint_status")
+    assert set(x[status].dropna()) == {"确定", "不确定"}
+    assert (x[status] == "不确定").sum() == len(unsure)
+    other = "其他"
+    pp_col = next(c for c in x.columns if c == "痛点")
+    assert (x.loc[x[status] == "不确定", pp_col] == other).mean() < 0.05  # the best guess, not 其他
+    month = pd.to_datetime(unsure["received_at"]).dt.strftime("%Y-%m").value_counts().index[0]
+    res = runner.invoke(app, ["report", "--period", month, "--out", str(tmp_path / "r"), "--library", str(lib.root)])
+    assert res.exit_code == 0, res.output
+    md = next((tmp_path / "r").glob("*.md")).read_text(encoding="utf-8")
+    assert "其中不确定" in md and "痛点不确定" in md
+    n_month = int((pd.to_datetime(unsure["received_at"]).dt.strftime("%Y-%m") == month).sum())
+    assert f"本期 {n_month:,} 件投诉" in md

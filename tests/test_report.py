@@ -97,10 +97,11 @@ def test_workbook_has_one_sheet_per_section_with_headers_and_widths(demo):
         assert ws.title.startswith(heading.split(" ")[0].rstrip(".")) and ws["A1"].value == heading
     ws = wb.worksheets[1]  # pain-point ranking
     header = next(r for r in ws.iter_rows(values_only=True) if r[0] == "痛点 Pain point")
-    assert header[:4] == ("痛点 Pain point", "部门 Department", "本期 Complaints", "占比 Share")
+    assert header[:5] == ("痛点 Pain point", "部门 Department", "本期 Complaints", "其中不确定 Uncertain", "占比 Share")
     hrow = next(c.row for c in ws["A"] if c.value == "痛点 Pain point")
     assert ws.cell(hrow, 1).font.bold
-    assert isinstance(ws.cell(hrow + 1, 3).value, int) and ws.cell(hrow + 1, 4).number_format == "0.0%"
+    assert isinstance(ws.cell(hrow + 1, 3).value, int) and isinstance(ws.cell(hrow + 1, 4).value, int)
+    assert ws.cell(hrow + 1, 5).number_format == "0.0%"
     assert ws.column_dimensions["A"].width >= 12 and ws.column_dimensions["B"].width >= 10
     trends = wb.worksheets[2]
     assert any(r[0] == "周 Week" for r in trends.iter_rows(values_only=True))  # the weekly series lives here

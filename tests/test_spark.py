@@ -80,7 +80,8 @@ def test_classify_parity_with_topic_classifier(demo, classified):
     pdf, path = classified
     got = pd.read_parquet(path)
     assert list(got.columns) == ["complaint_id", "text", "status", "topic_id", "topic_label", "painpoint",
-                                 "painpoint_name", "department", "confidence", "similarity", "model_version"]
+                                 "painpoint_name", "department", "painpoint_status", "painpoint_confidence",
+                                 "painpoint_source", "confidence", "similarity", "model_version"]
     got = got.set_index("complaint_id").loc[pdf["complaint_id"]]
     assert (got["status"].iloc[:3] == "empty").all()
     keep = pdf["text"].fillna("").str.strip() != ""
@@ -90,6 +91,7 @@ def test_classify_parity_with_topic_classifier(demo, classified):
     assert (got["status"] == ref["status"]).all() and (ref["status"] == "assigned").mean() > 0.5
     assert got["topic_id"].astype("Int64").fillna(-99).tolist() == ref["topic_id"].astype("Int64").fillna(-99).tolist()
     assert got["painpoint"].tolist() == ref["painpoint"].tolist()
+    assert got["painpoint_status"].tolist() == ref["painpoint_status"].tolist()
     assert got["topic_label"].fillna("").tolist() == ref["topic_label"].fillna("").tolist()
     assert got["department"].tolist() == ref["department"].tolist()
     assert (got["confidence"] - ref["confidence"]).abs().max() < 1e-6
