@@ -3,10 +3,12 @@
 The folders follow the data flow:
 
     ingest/   files -> canonical rows, rejects with reasons           (readers, schema, validate, pipeline)
-    text/     clean, mask personal data, segment with jieba            (normalize, mask, segment, lexicons)
+    text/     clean, mask personal data, segment with jieba            (normalize, mask, names, segment,
+              through the modelling view: no form, places or emoticons  view, form, places, social, ngrams)
     store/    the library file (DuckDB) behind a small interface       (open_store, stats)
     embed/    pluggable embedders and their cache
-    topics/   fit / update stable pain-point topics, taxonomy, curation, the classify artifact
+    painpoints/ every complaint's own pain point (taxonomy, evidence, self-trained classifier, corrections)
+    topics/   fit / update stable topics nested under pain points, curation, the classify artifact
     classify/ classify new complaints from the artifact; the supervised classifier
     churn/    link complaints to customers and port events; lift, features, churn model
     report/   service-improvement reports and exports
