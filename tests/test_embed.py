@@ -283,7 +283,7 @@ def test_st_missing_model_is_a_clear_error_and_nothing_is_downloaded(tmp_path):
 
 def test_hybrid_concatenates_unit_parts_and_saves_safely(lexical, e5, corpus, tmp_path):
     hyb = HybridEmbedder(lexical, e5)
-    texts = corpus[:6] + [PORTING]
+    texts = corpus[:5] + ["营业厅排队两小时还办不了[抱抱] #中国移动# 沈阳市和平区", PORTING]
     v = hyb.transform(texts)
     assert v.shape == (7, lexical.dim_ + 384) == (7, hyb.dim_) and unit_rows(v)
     # the neural part reads the modelling view: emoticon codes, hashtag marks and places cut out

@@ -71,7 +71,7 @@ def friendly(fn: Callable) -> Callable:
     return wrapper
 
 
-STAGES_ZH = {"segment": "分词", "embed": "向量化", "cluster": "聚类", "pain points": "痛点映射", "store": "写入模型",
+STAGES_ZH = {"form": "学习表单", "segment": "分词", "embed": "向量化", "cluster": "聚类", "pain points": "痛点映射", "store": "写入模型",
              "assign": "归类", "emerging": "新兴话题", "features": "特征", "training features": "训练特征",
              "training": "训练", "scoring": "评分", "reasons": "原因", "reading the library": "读取投诉库",
              "porting analysis": "携转分析", "sections": "生成章节", "writing report files": "写出文件",
