@@ -22,6 +22,7 @@ from ..store import LibraryStore, open_store
 from .assign import TopicAssigner
 from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
 from .model import OUTLIER, TopicModel
+from .scale import extend_to_library, plan_fit
 from .stable_ids import assign_stable_ids
 from .taxonomy import OTHER, PainPointMapper, load_taxonomy
 
@@ -46,6 +47,9 @@ class FitResult:
     carried_topic_ids: list[int] = field(default_factory=list)
     skipped_no_content: int = 0
     newly_embedded: int = 0
+    sampled: bool = False  # fitted on a stratified sample, the rest placed in bulk (topics/scale.py)
+    sample_size: int | None = None
+    bulk_methods: dict[str, int] = field(default_factory=dict)  # how the bulk placed the rest
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,8 +113,14 @@ def _check_corpus(texts: list[str], tokens: list[list[str]]) -> np.ndarray:
 
 def fit_library(library: Library, embedder: str = "lexical", clustering: str = "hdbscan",
                 min_topic_size: int | None = None, n_topics: int | None = None, seed: int = 42,
-                lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> FitResult:
-    """Fit a new model version on every complaint in the library."""
+                lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None,
+                sample: bool | None = None, sample_size: int | None = None, workers: int | None = None,
+                bulk: Callable | None = None) -> FitResult:
+    """Fit a new model version on every complaint in the library.
+
+    Past `sample_size` complaints (default `sample.SWITCH`; `sample` True/False forces it either
+    way) the topic model is fitted on a stratified sample and every other complaint is placed on
+    its topics in batches (topics/scale.py); the version is stored the same way."""
     import time
 
     from ..embed import EmbeddingCache, embed_with_cache
@@ -121,9 +131,10 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
     t0 = time.perf_counter()
     with exclusive_fit(library):
         with open_store(library) as store:
-            docs = store.query("SELECT complaint_id, text FROM complaints ORDER BY complaint_id")
+            plan = plan_fit(store, sample, sample_size, lexicons, seed)
             prev = latest_version(store)
-        ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
+        ids, texts = plan.ids, plan.texts
+        times["sample"] = time.perf_counter() - t0
         seg = Segmenter(lexicons)
         step("segment", 0, len(texts))
         tokens = [seg.cut(t) for t in texts]
@@ -146,28 +157,47 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         t = time.perf_counter()
         step("cluster", 0, 1)
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
-                           lexicons=lexicons).fit(fit_texts, vectors, embedder=emb)
+                           lexicons=lexicons)
+        model.min_topic_size = plan.min_topic_size(model)
+        model.fit(fit_texts, vectors, embedder=emb)
         times["topics"] = time.perf_counter() - t
+        fit_tokens = [t for t, u in zip(tokens, usable) if u]
+        fitted = model  # the model over the complaints it was fitted on (the sample, past the switch)
+        if plan.sampled:  # every other complaint onto the sample's topics, keywords from all of them
+            done = [0]
+
+            def placed(k: int) -> None:
+                done[0] += k
+                step("assign", done[0], plan.n_library - len(ids))
+
+            model = extend_to_library(library, fitted, plan, emb, vectors, fit_ids, fit_texts, fit_tokens,
+                                      workers=workers, progress=placed, bulk=bulk)
+            times.update(model.seconds_)
 
         t = time.perf_counter()
         taxonomy = load_taxonomy(lexicons)
         mapper = PainPointMapper(taxonomy).fit(emb)
         raw = model.topics_
-        fit_tokens = [t for t, u in zip(tokens, usable) if u]
-        members = [np.flatnonzero(model.labels_ == r) for r in raw]
+        members = [np.flatnonzero(fitted.labels_ == r) for r in raw]
         pains = dict(zip(raw, mapper.predict([model.keywords_[r] for r in raw],
                                              np.stack([model.centroids_[r] for r in raw]),
                                              [[fit_tokens[i] for i in m] for m in members]))) if raw else {}
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
-                mapping, lineage, first_seen = assign_stable_ids(store, prev, fit_ids, model.labels_, raw)
+                lib_ids, all_ids, all_usable = fit_ids, ids, usable
+                if plan.sampled:  # the whole library: the sample's complaints, then the bulk's
+                    lib_ids = model.ids_
+                    all_ids = ids + lib_ids[len(fit_ids):]
+                    all_usable = np.concatenate([usable, np.ones(len(all_ids) - len(ids), dtype=bool)])
+                mapping, lineage, first_seen = assign_stable_ids(store, prev, lib_ids, model.labels_, raw)
                 artifact = _write_artifacts(library, version, model, emb, mapping, pains, fit_ids)
                 try:
                     _write_version(store, version, "fit", prev, embedder, emb, clustering, model, mapping,
-                                   lineage, first_seen, pains, fit_ids, ids, usable, artifact, seed)
-                    stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in model.labels_])
-                    assigner = TopicAssigner().fit(vectors, stable_labels, core=model.method_ == "cluster",
+                                   lineage, first_seen, pains, lib_ids, all_ids, all_usable, artifact, seed,
+                                   sampled=plan)
+                    stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in fitted.labels_])
+                    assigner = TopicAssigner().fit(vectors, stable_labels, core=fitted.method_ == "cluster",
                                                    centroids=stable_centroids(model, mapping))
                     write_compact(artifact, version=version, embedder=emb,
                                   segmenter_dictionary=seg.dictionary_subset(texts),
@@ -184,11 +214,14 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         times["total"] = time.perf_counter() - t0
         stable = sorted(set(mapping.values()))
         carried = sorted(set(first_seen) & set(stable))
-        return FitResult(version=version, kind="fit", n_docs=len(ids), n_topics=len(stable),
+        bulk_methods = getattr(model, "bulk_methods_", {})
+        return FitResult(version=version, kind="fit", n_docs=len(all_ids), n_topics=len(stable),
                          outlier_share=model.outlier_share_, embedder=embedder, embedder_id=emb.id,
                          seconds={k: round(v, 2) for k, v in times.items()},
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
-                         skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded))
+                         skipped_no_content=int((~usable).sum()) + bulk_methods.get("no_content", 0),
+                         newly_embedded=int(newly_embedded), sampled=plan.sampled,
+                         sample_size=len(ids) if plan.sampled else None, bulk_methods=bulk_methods)
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:
@@ -235,7 +268,7 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
 def _write_version(store: LibraryStore, version: int, kind: str, prev: int | None, spec: str, emb,
                    clustering: str, model: TopicModel, mapping: dict[int, int], lineage: dict, first_seen: dict,
                    pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: Path,
-                   seed: int) -> None:
+                   seed: int, sampled=None) -> None:
     rows = []
     for s in sorted(set(mapping.values())):
         raws = sorted((r for r, v in mapping.items() if v == s), key=lambda r: -model.sizes_[r])
@@ -272,7 +305,8 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
         "version": version, "created_at": dt.datetime.now(), "kind": kind, "parent_version": prev,
         "embedder": spec, "embedder_id": emb.id, "clustering": clustering, "n_docs": len(all_ids),
         "n_topics": len(topics), "outlier_share": model.outlier_share_,
-        "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics}),
+        "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics,
+                              **({"sample_size": len(sampled.ids)} if sampled is not None and sampled.sampled else {})}),
         "artifact_dir": str(artifact)}]))
     # Curation is keyed by stable id and applies to the new version as well.
     apply_curation(store, version)
