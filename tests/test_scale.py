@@ -24,7 +24,7 @@ from complaints.topics.term_counts import Examples, TermCounts
 from .conftest import generated_library, library_rows
 
 runner = CliRunner()
-SAMPLE = 1500
+SAMPLE = 800
 FIT_METHODS = {"cluster", "outlier_reduction", "outlier", "no_content"}
 
 
@@ -220,7 +220,7 @@ def test_cli_fit_says_it_sampled(sampled):
     lib, _, _ = sampled
     r = runner.invoke(app, ["fit", "--library", str(lib.root), "--sample-size", str(SAMPLE)])
     assert r.exit_code == 0, r.output
-    assert re.search(r"stratified sample of 1,500", r.output), r.output
+    assert re.search(f"stratified sample of {SAMPLE:,}", r.output), r.output
     r = runner.invoke(app, ["fit", "--library", str(lib.root), "--sample-size", str(SAMPLE), "--no-sample", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["sampled"] is False
