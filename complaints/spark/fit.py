@@ -58,8 +58,10 @@ def placed_rows(pdf: pd.DataFrame, folder: str, lexicons: str | None = None) -> 
     ]
     cols = [c.split()[0] for c in ROWS.split(", ")]
     out = pd.concat([p.reindex(columns=cols) for p in parts], ignore_index=True)
-    for c in ("topic_id", "r", "c", "n", "text_key"):
-        out[c] = out[c].astype("Int64")
+    for c in ("topic_id", "r", "c", "n", "text_key"):  # plain int64 (0 where the kind has no such field):
+        out[c] = out[c].fillna(0).astype(np.int64)     # Arrow turns pandas' nullable Int64 into chunked arrays
+    for c in ("kind", "complaint_id", "method"):  # object, as classify_spark does: pandas' Arrow-backed
+        out[c] = out[c].astype(object)              # strings reach Spark's Arrow writer as chunked arrays
     out["confidence"] = out["confidence"].astype("float32")
     out["sim"] = out["sim"].astype("float64")
     return out
