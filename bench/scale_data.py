@@ -12,6 +12,7 @@ ships real rows: they are read when the bench runs and live only in its temporar
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -19,7 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+# ../shared/data from the checkout (or from any folder above it: worktrees live deeper); COMPLAINTS_SHARED_DATA wins
+SHARED = Path(os.environ.get("COMPLAINTS_SHARED_DATA") or next(
+    (p / "shared" / "data" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir()),
+    Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
 COMPLAINTS_PER_CUSTOMER = 1.49  # the generator's complaints (hotline/app export + weibo file) per customer
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "南京", "无锡", "苏州", "沈阳", "大连", "济南", "青岛", "郑州",
           "武汉", "长沙", "成都", "重庆", "西安", "昆明", "南宁", "柳州", "梅州", "辽阳", "昆山", "宁波", "温州"]
