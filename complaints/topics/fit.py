@@ -22,7 +22,7 @@ from ..store import LibraryStore, open_store
 from .assign import TopicAssigner
 from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
 from .model import OUTLIER, TopicModel
-from .scale import extend_to_library, plan_fit
+from .scale import extend_to_library, library_rows, plan_fit
 from .stable_ids import assign_stable_ids
 from .taxonomy import OTHER, PainPointMapper, load_taxonomy
 
@@ -164,14 +164,8 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         fit_tokens = [t for t, u in zip(tokens, usable) if u]
         fitted = model  # the model over the complaints it was fitted on (the sample, past the switch)
         if plan.sampled:  # every other complaint onto the sample's topics, keywords from all of them
-            done = [0]
-
-            def placed(k: int) -> None:
-                done[0] += k
-                step("assign", done[0], plan.n_library - len(ids))
-
             model = extend_to_library(library, fitted, plan, emb, vectors, fit_ids, fit_texts, fit_tokens,
-                                      workers=workers, progress=placed, bulk=bulk)
+                                      workers=workers, progress=step, bulk=bulk)
             times.update(model.seconds_)
 
         t = time.perf_counter()
@@ -185,11 +179,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
-                lib_ids, all_ids, all_usable = fit_ids, ids, usable
-                if plan.sampled:  # the whole library: the sample's complaints, then the bulk's
-                    lib_ids = model.ids_
-                    all_ids = ids + lib_ids[len(fit_ids):]
-                    all_usable = np.concatenate([usable, np.ones(len(all_ids) - len(ids), dtype=bool)])
+                lib_ids, all_ids, all_usable = library_rows(model, ids, fit_ids, usable)
                 mapping, lineage, first_seen = assign_stable_ids(store, prev, lib_ids, model.labels_, raw)
                 artifact = _write_artifacts(library, version, model, emb, mapping, pains, fit_ids)
                 try:

@@ -112,16 +112,24 @@ def assign_state(model: TopicModel, vectors: np.ndarray, embedder) -> AssignStat
 def extend_to_library(library: Library, model: TopicModel, plan: FitPlan, embedder, vectors: np.ndarray,
                       fit_ids: list[str], fit_texts: list[str], fit_tokens: list[list[str]],
                       workers: int | None = None, hooks: Sequence[Callable] = (),
-                      progress: Callable[[int], None] | None = None, bulk: Callable | None = None) -> LibraryModel:
+                      progress: Callable[[str, int, int], None] | None = None,
+                      bulk: Callable | None = None) -> LibraryModel:
     """Place every complaint outside the sample and describe the topics over all of them.
 
-    `bulk(state, skip)` may replace the local `bulk_assign` (complaints.spark.fit runs it on
-    executors); it returns a `BulkResult` the same way."""
+    `progress(stage, done, total)` as `fit_library` takes it. `bulk(state, skip)` may replace the
+    local `bulk_assign` (complaints.spark.fit runs it on executors); it returns a `BulkResult`."""
     t = time.perf_counter()
     state = assign_state(model, vectors, embedder)
     skip = set(plan.ids)
     if bulk is None:
-        res = bulk_assign(state, stream_complaints(library, skip), workers=workers, hooks=hooks, progress=progress)
+        done, total = [0], plan.n_library - len(plan.ids)
+
+        def placed(k: int) -> None:
+            done[0] += k
+            if progress:
+                progress("assign", done[0], total)
+
+        res = bulk_assign(state, stream_complaints(library, skip), workers=workers, hooks=hooks, progress=placed)
     else:
         res = bulk(state, skip)
     t1 = time.perf_counter()
@@ -156,3 +164,14 @@ def describe(model: TopicModel, state: AssignState, res: BulkResult, vectors: np
     method = np.concatenate([np.asarray(model.method_, dtype=object), res.method])
     methods = {m: int((res.method == m).sum()) for m in sorted(set(res.method.tolist()))}
     return LibraryModel(model, ids, labels, conf, method, keywords, diverse, reps, res.extra, methods)
+
+
+def library_rows(model, ids: list[str], fit_ids: list[str],
+                 usable: np.ndarray) -> tuple[list[str], list[str], np.ndarray]:
+    """What `fit` stores a version for: (ids the model labels, every complaint id, which had content
+    at fit time). A full fit: the fitted complaints; a `LibraryModel`: the sample's, then the bulk's."""
+    if not isinstance(model, LibraryModel):
+        return fit_ids, ids, usable
+    lib_ids = model.ids_
+    all_ids = ids + lib_ids[len(fit_ids):]
+    return lib_ids, all_ids, np.concatenate([usable, np.ones(len(all_ids) - len(ids), dtype=bool)])
