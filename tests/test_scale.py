@@ -17,7 +17,7 @@ from complaints.store import open_store
 from complaints.topics.bulk_assign import METHODS, AssignState, assign_batch, bulk_assign, stream_complaints
 from complaints.topics.fit import fit_library
 from complaints.topics.sample import NO_SEED, SWITCH, draw_sample, quotas
-from complaints.topics.scale import assign_state, plan_fit
+from complaints.topics.scale import plan_fit
 from complaints.topics.taxonomy import load_taxonomy
 from complaints.topics.term_counts import Examples, TermCounts
 

@@ -289,7 +289,8 @@ def _version(lib, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _same_fit(lib_a, lib_b, version: int) -> None:
     (a1, t1), (a2, t2) = _version(lib_a, version), _version(lib_b, version)
-    assert len(a1) == len(a2) > 900 and a1["method"].isin(["centroid", "neighbours"]).sum() > 400
+    placed = len(a1) - SPARK_FIT["sample_size"]  # outside the sample: placed by the bulk (locally or on Spark)
+    assert len(a1) == len(a2) > 900 and a1["method"].isin(["centroid", "neighbours"]).sum() > placed / 2
     pd.testing.assert_frame_equal(a1.drop(columns="confidence"), a2.drop(columns="confidence"))
     assert (a1["confidence"] - a2["confidence"]).abs().max() < 1e-6
     pd.testing.assert_frame_equal(t1, t2)

@@ -14,8 +14,8 @@ version is then written into the library as the local path writes it, so the two
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd

@@ -22,9 +22,9 @@ import os
 import re
 import sys
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -82,7 +82,7 @@ class AssignState:
         return folder
 
     @classmethod
-    def load(cls, folder: Path, lexicons: str | None = None) -> "AssignState":
+    def load(cls, folder: Path, lexicons: str | None = None) -> AssignState:
         from ..embed import load_embedder
 
         folder = Path(folder)

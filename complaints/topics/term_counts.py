@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 import zlib
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -61,7 +61,7 @@ class TermCounts:
         m.sum_duplicates()
         return m
 
-    def add(self, counts: "sp.spmatrix | TermCounts", docs: np.ndarray | None = None) -> None:
+    def add(self, counts: sp.spmatrix | TermCounts, docs: np.ndarray | None = None) -> None:
         if isinstance(counts, TermCounts):
             counts, docs = counts.counts, counts.docs
         self.counts = (self.counts + counts).tocsr()
@@ -135,7 +135,7 @@ class Examples:
         cur = self.best.get(topic, [])
         self.best[topic] = heapq.nlargest(self.keep, cur + items, key=lambda x: (x[0], str(x[1])))
 
-    def add(self, other: "Examples") -> None:
+    def add(self, other: Examples) -> None:
         for t, items in other.best.items():
             self._merge(t, items)
 
