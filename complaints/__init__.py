@@ -12,9 +12,12 @@ The folders follow the data flow:
     report/   service-improvement reports and exports
     spark/    the same classify and features on Apache Spark
     demo/     the generated operator used by tests, benches and `complaints demo`
+    cli/      the `complaints` commands, one small module per group over a thin shell
 
 The shared core sits at the top: `config` (where a library lives, its secret key), `errors`,
-`lock` (one writer at a time) and `artifacts` (reading artifacts safely).
+`lock` (one writer at a time), `artifacts` (reading artifacts safely) and `cells` (making a value
+safe for the spreadsheet, CSV, Markdown or terminal it is written to; every writer uses it) and
+`outputs` (an --out path is checked before any work is done).
 """
 
 __version__ = "0.1.0"

@@ -15,3 +15,7 @@ class LibraryBusyError(ComplaintsError):
 
 class LibraryMissingError(ComplaintsError):
     """The library directory or a required artifact does not exist yet."""
+
+
+class LibraryReadOnlyError(ComplaintsError):
+    """A write to a library the user may only read (read-only mount, read permission only)."""

@@ -5,6 +5,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# CliRunner mixes stderr into .output: keep the per-stage progress lines out of the JSON tests parse
+# (tests of the progress itself set COMPLAINTS_PROGRESS=log).
+os.environ.setdefault("COMPLAINTS_PROGRESS", "off")
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

@@ -13,7 +13,8 @@ from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
 from cli import app
-from complaints.churn.model import ChurnModel, at_risk, churn_eval, training_dates
+from complaints.churn.atrisk import at_risk, training_dates
+from complaints.churn.model import ChurnModel, churn_eval
 from complaints.errors import ComplaintsError
 from complaints.churn.features import build_features
 from complaints.churn.linkbase import expand_dates
@@ -80,6 +81,7 @@ def test_at_risk_scores_tiers_and_reasons(demo, risk):
     assert max(risk.train_as_of) + dt.timedelta(days=30) <= SCORE_DAY
     flagged = c[c["tier"] != "low"]
     assert (c.loc[c["tier"] == "low", "painpoints"].map(len) == 0).all()
+    assert (flagged["reasons"] != "").all()  # every flagged customer has its reasons
     named = flagged["painpoints"].explode().dropna()
     assert set(named.value_counts().index[:3]) & {"携号转网受阻", "网络质量", "资费争议"}
     assert all(set(a) <= set(b) for a, b in zip(flagged["painpoints"], flagged["recent_painpoints"]))
@@ -105,9 +107,9 @@ def test_at_risk_scores_rank_the_customers_who_actually_leave(demo, risk):
 def test_at_risk_bad_input(demo):
     with pytest.raises(ComplaintsError, match="0 < medium"):
         at_risk(demo.lib, SCORE_DAY, high=0.01, medium=0.05)
-    with pytest.raises(ComplaintsError, match="train on the future"):
+    with pytest.raises(ComplaintsError, match="用未来训练"):
         at_risk(demo.lib, SCORE_DAY, train_as_of=["2026-08-15"])
-    with pytest.raises(ComplaintsError, match="too few|add --as-of"):
+    with pytest.raises(ComplaintsError, match="不够做|add --as-of"):
         churn_eval(demo.lib, ["2026-06-01"], label_horizon=1, folds=5)
 
 
@@ -122,7 +124,7 @@ def test_churn_eval_cli(demo):
     res = runner.invoke(app, ["churn-eval", "--library", str(demo.lib.root), "--as-of", "2026-05-01",
                               "--as-of", "2026-06-01", "--folds", "2"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert "attributes+complaints" in res.output and "AUC" in res.output and "complaint features change AUC" in res.output
+    assert "attributes+complaints" in res.output and "AUC" in res.output and "投诉特征使 AUC 变化" in res.output
 
 
 def test_at_risk_cli_writes_the_call_list(demo, tmp_path):
@@ -130,14 +132,15 @@ def test_at_risk_cli_writes_the_call_list(demo, tmp_path):
     res = runner.invoke(app, ["at-risk", "--library", str(demo.lib.root), "--as-of", str(SCORE_DAY), "--out",
                               str(out), "--train-months", "4", "--top", "5"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert "high" in res.output and "pain points behind the score" in res.output
+    assert "high" in res.output and "预警原因" in res.output and "预计携出" in res.output
     df = pd.read_csv(out, encoding="utf-8-sig")
-    assert len(df) > 0 and set(df["tier"]) <= {"high", "medium"}
-    assert {"customer_key", "score", "tier", "painpoints", "painpoint_effects"} <= set(df.columns)
+    assert len(df) > 0 and set(df["风险等级"]) <= {"高", "中"}
+    assert {"客户键(哈希)", "风险分(携出概率)", "预警原因", "建议挽留动作", "痛点贡献"} <= set(df.columns)
     raw = out.read_text(encoding="utf-8-sig")
     assert not re.search(r"(?<![0-9a-z])1[3-9]\d{9}(?!\d)", raw)  # no phone numbers anywhere
     res = runner.invoke(app, ["at-risk", "--library", str(demo.lib.root), "--as-of", str(SCORE_DAY), "--out",
-                              str(tmp_path / "all.csv"), "--train-months", "4", "--all", "--json"])
+                              str(tmp_path / "all.csv"), "--train-months", "4", "--all", "--json", "--headers", "en"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["rows_written"] == sum(doc["tier_counts"].values()) and len(doc["train_as_of"]) == 4
+    assert {"customer_key", "score", "tier", "reasons"} <= set(pd.read_csv(tmp_path / "all.csv").columns)

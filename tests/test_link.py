@@ -252,12 +252,12 @@ def test_link_cli_table_json_and_files(demo, tmp_path):
     lib = str(demo.lib.root)
     res = runner.invoke(app, ["link", "--library", lib, "--out", str(tmp_path / "link.xlsx")], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    for text in ("port-out lift by pain point", "携号转网受阻", "why they left", "net porting flow", "中国电信",
-                 "data checks", "port events unknown customer", "link.xlsx"):
+    for text in ("携出提升", "携号转网受阻", "携出原因", "净携转", "中国电信", "数据检查", "客户表中没有的携转记录",
+                 "link.xlsx"):
         assert text in res.output
     sheets = pd.read_excel(tmp_path / "link.xlsx", sheet_name=None)
-    assert set(sheets) == {"lift", "porting_reasons", "port_outs", "port_out_topics", "net_flow", "data_issues"}
-    assert sheets["lift"]["key"].iloc[0] == "携号转网受阻"
+    assert set(sheets) == {"携出提升", "携出原因", "携出明细", "携出前话题", "净携转", "数据检查", "字段说明"}
+    assert sheets["携出提升"]["痛点/话题"].iloc[0] == "携号转网受阻"
     res = runner.invoke(app, ["link", "--library", lib, "--level", "topic", "--top", "5", "--json",
                               "--out", str(tmp_path / "link.csv")])
     assert res.exit_code == 0, res.output
@@ -266,7 +266,7 @@ def test_link_cli_table_json_and_files(demo, tmp_path):
     assert doc["porting_reasons"]["port_outs"] == len(doc["porting_reasons"]["per_port_out"])
     assert {"month", "other_operator", "port_out", "port_in", "net"} <= set(doc["net_flow"][0])
     assert doc["issues"]["port_events_unknown_customer"] == len(demo.truth["port_outs"]["orphan_port_ids"])
-    assert pd.read_csv(tmp_path / "link.csv")["key"].dtype.kind == "i"
+    assert pd.read_csv(tmp_path / "link.csv", encoding="utf-8-sig")["痛点/话题"].dtype.kind == "i"
     assert (tmp_path / "link_net_flow.csv").exists() and (tmp_path / "link_port_outs.csv").exists()
 
 

@@ -18,7 +18,7 @@ from .linkbase import (PORT_OUTS_SQL, DateLike, LinkError, model_version, painpo
                        to_date)
 from ..store import LibraryStore, open_store
 
-__all__ = ["painpoint_lift", "porting_reasons", "PortingReasons", "net_flow", "data_issues", "ISSUE_NOTES",
+__all__ = ["painpoint_lift", "porting_reasons", "PortingReasons", "net_flow", "data_issues", "ISSUE_NOTES", "ISSUES_ZH",
            "issues_frame", "records"]
 
 #: what each counted data issue means and how the toolkit handles it
@@ -73,9 +73,26 @@ def records(df: pd.DataFrame) -> list[dict]:
             for r in out.to_dict("records")]
 
 
+#: the same in Chinese, for the workbook and the terminal: (what it is, how it is handled)
+ISSUES_ZH: dict[str, tuple[str, str]] = {
+    "port_events_unknown_customer": ("客户表中没有的携转记录", "计入携出原因与净携转，不计入携出提升与特征（缺属性）"),
+    "port_ins_without_port_out": ("本就是我网号码的携入", "入网早于携入 31 天以上且从未携出：计入净携转并标记"),
+    "completed_before_requested": ("完成早于申请的携转", "按申请时间计"),
+    "completed_without_time": ("已完成但无完成时间的携转", "按申请时间计"),
+    "repeated_port_out_requests": ("多次申请携出的客户", "每次申请都计数；提升与标签取所论日期后的第一次申请"),
+    "customers_without_complaints": ("从未投诉的客户", "作为基线，特征计数为 0"),
+    "complaints_unknown_customer": ("客户表中没有的投诉客户", "计入携出原因，不计入提升与特征"),
+    "complaints_without_customer": ("没有客户号码的投诉", "无法关联到客户"),
+    "complaints_after_port_out": ("携出完成后的投诉", "保留（已离网客户仍可投诉）并标记"),
+    "undated_complaints": ("没有日期的投诉", "不计入任何按时间的统计"),
+}
+
+
 def issues_frame(issues: dict[str, int]) -> pd.DataFrame:
-    """The data-issue counts as a table: issue, count, how it is handled."""
-    return pd.DataFrame([{"issue": k, "count": v, "handling": ISSUE_NOTES.get(k, "")} for k, v in issues.items()])
+    """The data-issue counts as a table: issue (Chinese), count, how it is handled (Chinese), the code."""
+    return pd.DataFrame([{"issue": ISSUES_ZH.get(k, (k, ""))[0], "count": v,
+                          "handling": ISSUES_ZH.get(k, ("", ISSUE_NOTES.get(k, "")))[1], "issue_code": k}
+                         for k, v in issues.items()])
 
 
 def _range_sql(col: str, start, end) -> str:

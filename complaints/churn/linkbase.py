@@ -23,15 +23,19 @@ class LinkError(ComplaintsError):
 
 
 def to_date(value: DateLike, name: str = "date") -> dt.date | None:
-    """Accept a date, datetime or ISO string ('2026-06-30'); None stays None."""
+    """Accept a date, datetime or a string in an unambiguous, year-first form ('2026-06-30', '2026/6/30',
+    '2026年6月30日', '20260630'); None stays None. '01/06/2026' could be 1 June or 6 January: refused."""
     if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.datetime):
         return value.date()
-    try:
-        return pd.Timestamp(str(value).strip()).date()
-    except (ValueError, TypeError):
-        raise LinkError(f"{name}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-06-30") from None
+    from ..ingest.dates import year_first_day
+
+    parsed = year_first_day(str(value))
+    if parsed is None:
+        raise LinkError(f"{name} {value!r}: 不是无歧义的日期，请写成 2026-06-30 或 2026年6月30日 "
+                        f"(not a date in an unambiguous form; use YYYY-MM-DD, e.g. 2026-06-30)")
+    return parsed
 
 
 def expand_dates(values: list[str], name: str = "--as-of") -> list[dt.date]:

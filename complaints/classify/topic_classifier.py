@@ -16,7 +16,7 @@ import numpy as np
 
 from ..config import Library
 from ..errors import ComplaintsError, InputFileError
-from ..text.normalize import normalize_text
+from ..text.normalize import is_blank, normalize_text
 from ..text.segment import cut_chunks
 from ..topics.assign import KNN, UNASSIGNED, neighbour_vote
 from ..topics.compact import CompactModel, current_folder, load_compact
@@ -64,9 +64,10 @@ class TopicClassifier:
         return best, hits
 
     def classify(self, texts: list[str]) -> list[dict]:
-        """One result per text (in order). Raises for an empty text; never for odd ones."""
+        """One result per text (in order). Raises for an empty text (blank, or zero-width and control
+        characters only); never for odd ones (emoji only, no Chinese: status no_content)."""
         for i, t in enumerate(texts, start=1):
-            if t is None or not str(t).strip():
+            if is_blank(t):
                 raise ClassifyError(f"text {i} is empty: give the complaint's text")
         clean = [normalize_text(str(t)) for t in texts]
         truncated = [len(t) > MAX_CHARS for t in clean]
@@ -152,29 +153,40 @@ class TopicClassifier:
         return similar, voted, support
 
 
-def read_complaint_file(path: str | Path, text_column: str | None = None) -> tuple[list[str], list[dict]]:
-    """(texts, per-row identity {row, complaint_id}) from a CSV/XLSX/JSONL/Parquet file."""
+def read_complaint_file(path: str | Path, text_column: str | None = None) -> tuple[list[str], list[dict],
+                                                                                     list[dict]]:
+    """(texts, per-row identity {row, complaint_id}, rows that could not be read) from a
+    CSV/XLSX/JSONL/Parquet file; an unreadable row is {row, status: "error", error}."""
     from ..ingest.readers import read_table
     from ..ingest.schema import COMPLAINT, map_columns
+    from ..text.mask import mask_pii
+    from ..text.normalize import shown_path
 
     table = read_table(path)
+    source = shown_path(table.path)
     overrides = {text_column: "text"} if text_column else None
-    mapping = map_columns(COMPLAINT, list(table.frame.columns), str(table.path), overrides)
+    mapping = map_columns(COMPLAINT, list(table.frame.columns), source, overrides)
     texts = [None if v is None else str(v) for v in table.frame[mapping["text"]]]
     ids = table.frame[mapping["complaint_id"]] if "complaint_id" in mapping else [None] * len(texts)
     rows = [{"row": n, "complaint_id": None if c is None else str(c)} for n, c in zip(table.row_numbers, ids)]
-    return texts, rows
+    bad = [{"row": n, "complaint_id": None, "status": "error", "error": f"{source}: line {n}: {mask_pii(reason)}"}
+           for n, reason, _ in table.bad_rows]
+    return texts, rows, bad
 
 
 def classify_file(classifier: TopicClassifier, path: str | Path, text_column: str | None = None) -> list[dict]:
-    """Every row gets a result; an empty text gets status "empty" with its row, not an abort."""
-    texts, rows = read_complaint_file(path, text_column)
-    keep = [i for i, t in enumerate(texts) if t is not None and t.strip()]
+    """Every row gets a result, in file order: an empty text gets status "empty" and a line that
+    cannot be read (invalid JSON, not an object) status "error", each with its row, not an abort."""
+    from ..text.normalize import shown_path
+
+    texts, rows, bad = read_complaint_file(path, text_column)
+    keep = [i for i, t in enumerate(texts) if not is_blank(t)]
     results = classifier.classify([texts[i] for i in keep]) if keep else []
-    out = [{**r, "status": "empty", "error": f"{path}: row {r['row']}: the text column is empty"} for r in rows]
+    out = [{**r, "status": "empty", "error": f"{shown_path(path)}: row {r['row']}: the text column is empty"}
+           for r in rows]
     for i, res in zip(keep, results):
         out[i] = {**rows[i], **res}
-    return out
+    return sorted(out + bad, key=lambda r: r["row"])
 
 
 def read_lines(stream: Iterable[str]) -> list[str]:

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .shell import (AsOfOpt, HorizonOpt, JsonOpt, LexOpt, LibraryOpt, ModelVersionOpt, app, friendly, lex_arg,
-                    library_of, out, print_json, progress_bar)
+from .shell import (AsOfOpt, HorizonOpt, JsonOpt, LexOpt, LibraryOpt, MapOpt, ModelVersionOpt, app, err, friendly,
+                    lex_arg, library_of, out, print_json, progress_bar)
 
 
 @app.command()
@@ -22,6 +22,7 @@ def link(library: LibraryOpt = None,
          top: Annotated[Optional[int], typer.Option(help="Show only the first N lift rows.")] = None,
          out_file: Annotated[Optional[Path], typer.Option(
              "--out", help="Also write every table: .xlsx (one sheet each) or .csv (one file each).")] = None,
+         headers: Annotated[str, typer.Option(help="Column headers in --out: zh (Chinese) or en (field names).")] = "zh",
          lexicons: LexOpt = None, as_json: JsonOpt = False) -> None:
     """Link complaints to customers and port events: port-out lift per pain point or topic (with 95% CI),
     why customers left (complaints before each port-out), net porting flow by operator and month, and
@@ -32,11 +33,16 @@ def link(library: LibraryOpt = None,
     from complaints.churn import link as lk
     from complaints.churn import linkview as view
 
+    from complaints.outputs import prepare_output
+
     if level not in ("painpoint", "topic"):
         raise typer.BadParameter("--level must be painpoint or topic")
+    if out_file is not None:
+        prepare_output(out_file)
     lib = library_of(library)
     with progress_bar() as bar:
-        task = bar.add_task("lift", total=3)
+        task = bar.add_task("link", total=3)
+        bar.update(task, description="lift", completed=0)
         lift = lk.painpoint_lift(lib, level=level, version=model_version, start=start, end=end, lexicons=lex_arg(lexicons))
         bar.update(task, description="porting reasons", completed=1)
         reasons = lk.porting_reasons(lib, lookback_days=lookback, start=start, end=end, version=model_version,
@@ -46,7 +52,7 @@ def link(library: LibraryOpt = None,
     frames = {"lift": lift, "porting_reasons": reasons.summary, "port_outs": reasons.per_port_out,
               "port_out_topics": reasons.topic_summary, "net_flow": flow,
               "data_issues": lk.issues_frame(reasons.issues)}
-    written = view.write_frames(frames, out_file) if out_file else []
+    written = view.write_frames(frames, out_file, headers) if out_file else []
     if as_json:
         print_json({"level": level, "lift": lk.records(lift), "porting_reasons": reasons.to_dict(),
                      "net_flow": lk.records(flow), "issues": reasons.issues, "issue_notes": lk.ISSUE_NOTES,
@@ -83,6 +89,9 @@ def features(as_of: AsOfOpt = None,
         return
     if not as_of or out_file is None:
         raise LinkError("give --as-of DATE (repeatable) and --out FILE.parquet, or --describe for the data dictionary")
+    from complaints.outputs import prepare_output
+
+    prepare_output(out_file)
     dates = expand_dates(as_of)
     with progress_bar() as bar:
         task = bar.add_task("features", total=len(dates))
@@ -105,14 +114,28 @@ def features(as_of: AsOfOpt = None,
     out.print("columns: complaints features --describe", highlight=False)
 
 
+def _say_model_inputs(dropped: dict, warnings: list[str], lexicons: Optional[Path]) -> None:
+    from complaints.churn.linkbase import painpoint_names
+    from complaints.churn.model import describe_dropped
+
+    if dropped:
+        err.print(f"[yellow]已跳过无信息的特征[/] {describe_dropped(dropped, painpoint_names(lex_arg(lexicons)))}",
+                  highlight=False)
+    for w in warnings:
+        err.print(f"[bold yellow]注意:[/] {w}", highlight=False)
+
+
 @app.command("churn-eval")
 @friendly
 def churn_eval_cmd(as_of: AsOfOpt, label_horizon: HorizonOpt = 30,
                    folds: Annotated[int, typer.Option(help="Stratified cross-validation folds.")] = 5,
                    model_version: ModelVersionOpt = None, seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-                   library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
+                   library: LibraryOpt = None, lexicons: LexOpt = None, as_json: JsonOpt = False) -> None:
     """Measure what complaints add to churn prediction: gradient boosting on customer attributes alone
     vs attributes + complaint features, stratified CV (grouped by customer), AUC and PR-AUC for both.
+
+    Columns that are empty or constant (no contract-end column, no satisfaction scores …) are skipped
+    and named; with few as-of dates or port-outs a warning says so.
 
     Example: complaints churn-eval --as-of 2025-10-01..2026-09-01 --label-horizon 30
     """
@@ -124,17 +147,24 @@ def churn_eval_cmd(as_of: AsOfOpt, label_horizon: HorizonOpt = 30,
     with progress_bar() as bar:
         task = bar.add_task("churn-eval", total=None)
         rep = churn_eval(library_of(library), dates, label_horizon=label_horizon, folds=folds,
-                         model_version=model_version, seed=seed,
+                         model_version=model_version, seed=seed, lexicons=lex_arg(lexicons),
                          progress=lambda stage, d, n: bar.update(task, description=stage, completed=d, total=n))
     if as_json:
         print_json(rep)
         return
-    out.print(f"{rep['snapshots']:,} customer snapshots ({rep['customers']:,} customers, {len(rep['as_of'])} as-of "
-              f"dates), {rep['port_outs']:,} port-out requests within {label_horizon} days "
-              f"(base rate {rep['base_rate']:.2%}), model version {rep['model_version']}", highlight=False)
+    out.print(f"{rep['snapshots']:,} 个客户快照（{rep['customers']:,} 个客户 × {len(rep['as_of'])} 个观察日），"
+              f"{label_horizon} 天内携出申请 {rep['port_outs']:,} 个（基础率 {rep['base_rate']:.2%}），模型版本 "
+              f"{rep['model_version']}", highlight=False)
+    _say_model_inputs(rep["dropped"], rep["warnings"], lexicons)
     out.print(churn_table(rep))
-    out.print(f"complaint features change AUC by {rep['auc_gain']:+.3f} and PR-AUC by {rep['pr_auc_gain']:+.4f}",
-              highlight=False)
+    out.print(f"投诉特征使 AUC 变化 {rep['auc_gain']:+.3f}，PR-AUC 变化 {rep['pr_auc_gain']:+.4f} "
+              f"(complaint features change AUC by {rep['auc_gain']:+.3f})", highlight=False)
+
+
+TopOpt = Annotated[Optional[int], typer.Option(help="Tier size as a number of customers (the riskiest N; "
+                                                    "for medium: the next N), instead of a score threshold.")]
+PctOpt = Annotated[Optional[float], typer.Option(help="Tier size as a percentage of scored customers (high: the "
+                                                      "riskiest P%; medium: the next P%).")]
 
 
 @app.command("at-risk")
@@ -144,35 +174,64 @@ def at_risk_cmd(as_of: Annotated[str, typer.Option("--as-of", help="Scoring date
                 label_horizon: HorizonOpt = 30,
                 high: Annotated[float, typer.Option(help="Score (probability) from which a customer is high risk.")] = 0.03,
                 medium: Annotated[float, typer.Option(help="Score from which a customer is medium risk.")] = 0.01,
+                high_top: TopOpt = None, medium_top: TopOpt = None, high_pct: PctOpt = None,
+                medium_pct: PctOpt = None,
+                customers_file: Annotated[Optional[Path], typer.Option(
+                    "--customers-file", help="The operator's customer file (用户资料.csv/xlsx): read locally to put "
+                                             "each flagged customer's phone number into the call list; never "
+                                             "stored.")] = None,
+                map: MapOpt = None,
+                headers: Annotated[str, typer.Option(help="Column headers: zh (Chinese) or en (field names).")] = "zh",
                 top: Annotated[int, typer.Option(help="Rows to print.")] = 15,
                 include_low: Annotated[bool, typer.Option("--all", help="Write low-risk customers too.")] = False,
                 train_months: Annotated[int, typer.Option(help="Train on this many earlier monthly as-of dates.")] = 12,
                 model_version: ModelVersionOpt = None, library: LibraryOpt = None, lexicons: LexOpt = None,
                 as_json: JsonOpt = False) -> None:
-    """Early warning (预警): score every customer for a port-out in the next N days, assign tiers
-    high/medium/low, and name the pain points behind each at-risk customer's score.
+    """Early warning (预警): score every customer for a port-out in the next N days, put them in tiers
+    high/medium/low (by score, by number --high-top 200, or by share --high-pct 1) with the expected
+    port-outs per tier, give every flagged customer its reasons (pain points, otherwise tenure, plan,
+    ARPU, contract, a port-out in progress …) and a suggested retention action.
 
-    Trained on earlier as-of dates whose label windows closed before the scoring date. Customer keys
-    are the library's hashes; no phone number or unmasked text is written.
+    Trained on earlier as-of dates whose label windows closed before the scoring date. The file holds the
+    library's hashed keys; with --customers-file it becomes the call list with phone numbers (read from
+    that file on the spot, never stored in the library or printed).
 
-    Example: complaints at-risk --as-of 2026-09-30 --out at_risk.csv --high 0.03 --medium 0.01
+    Example: complaints at-risk --as-of 2026-09-30 --out 外呼名单.xlsx --high-top 200 --customers-file 用户资料.csv
     """
-    from complaints.churn.linkview import at_risk_frame, at_risk_table, write_frames
-    from complaints.churn.model import at_risk
+    from complaints.churn.atrisk import at_risk
+    from complaints.churn.calllist import call_list, load_actions, read_numbers
+    from complaints.churn.linkview import at_risk_frame, at_risk_table, tier_table, write_frames
+    from complaints.ingest.schema import parse_overrides
 
+    from complaints.outputs import prepare_output
+
+    prepare_output(out_file)
+    lib = library_of(library)
     with progress_bar() as bar:
         task = bar.add_task("at-risk", total=None)
-        res = at_risk(library_of(library), as_of, label_horizon=label_horizon, high=high, medium=medium,
-                      model_version=model_version, train_months=train_months, lexicons=lex_arg(lexicons),
+        res = at_risk(lib, as_of, label_horizon=label_horizon, high=high, medium=medium, high_top=high_top,
+                      medium_top=medium_top, high_pct=high_pct, medium_pct=medium_pct, model_version=model_version,
+                      train_months=train_months, lexicons=lex_arg(lexicons),
                       progress=lambda stage, d, n: bar.update(task, description=stage, completed=d, total=n))
-    frame = at_risk_frame(res, include_low)
-    written = write_frames({"at_risk": frame}, out_file)
+    numbers = read_numbers(lib, customers_file, parse_overrides(map)) if customers_file else None
+    frame = call_list(at_risk_frame(res, include_low), numbers, load_actions(lex_arg(lexicons)))
+    written = write_frames({"call_list" if numbers is not None else "at_risk": frame}, out_file, headers)
+    found = int(frame["phone"].notna().sum()) if numbers is not None else None
     if as_json:
-        print_json({**res.to_dict(max_rows=top), "written": [str(p) for p in written], "rows_written": len(frame)})
+        doc = res.to_dict(max_rows=top)
+        for r in doc["customers"]:
+            r.pop("reason_keys", None)
+        print_json({**doc, "written": [str(p) for p in written], "rows_written": len(frame),
+                    "numbers_found": found})
         return
     c = res.tier_counts
-    out.print(f"as of {res.as_of}: {c['high']:,} high (score ≥ {high:.0%}), {c['medium']:,} medium (≥ {medium:.0%}), "
-              f"{c['low']:,} low; trained on {res.train_rows:,} snapshots from {len(res.train_as_of)} earlier dates "
-              f"({res.train_port_outs:,} port-outs)", highlight=False)
+    out.print(f"{res.as_of} 评分：高风险 {c['high']:,}，中风险 {c['medium']:,}，低风险 {c['low']:,}；训练用了 "
+              f"{len(res.train_as_of)} 个观察日（{res.train_as_of[0]} … {res.train_as_of[-1]}）的 {res.train_rows:,} "
+              f"个快照，其中携出 {res.train_port_outs:,} 个", highlight=False)
+    _say_model_inputs(res.dropped, res.warnings, lexicons)
+    out.print(tier_table(res))
     out.print(at_risk_table(res, top))
-    out.print(f"wrote {len(frame):,} customers to {written[0]}", highlight=False)
+    if numbers is not None:
+        out.print(f"在 {customers_file.name} 中找到 {found:,} / {len(frame):,} 位名单客户的号码"
+                  f"（号码只写入名单文件，不入库）", highlight=False)
+    out.print(f"已写出 {len(frame):,} 位客户到 {written[0]}", highlight=False)

@@ -50,38 +50,71 @@ def classify(texts: Annotated[Optional[list[str]], typer.Argument(
         if not given:
             if sys.stdin.isatty():
                 raise typer.BadParameter("give complaint texts, --file FILE, or pipe one complaint per line")
-            given = read_lines(sys.stdin)
+            given = read_lines(_stdin_lines())
         results = clf.classify(given)
     if as_json:  # plain writes: rich's markup handling costs more than classifying
-        out.file.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results))
+        out.file.write("".join(json.dumps(_finite(r), ensure_ascii=False) + "\n" for r in results))
         out.file.flush()
         return
     _print_classified(results)
 
 
+def _stdin_lines() -> list[str]:
+    """stdin decoded strictly as UTF-8: bytes that are not UTF-8 are one clear error naming the line."""
+    import sys
+
+    from complaints.errors import InputFileError
+
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # a text stream handed over by a caller: already decoded
+        return list(sys.stdin)
+    lines = []
+    for n, line in enumerate(raw.read().splitlines(), start=1):
+        try:
+            lines.append(line.decode("utf-8-sig" if n == 1 else "utf-8"))
+        except UnicodeDecodeError:
+            raise InputFileError(f"stdin line {n} is not UTF-8: convert the input to UTF-8 "
+                                 "(e.g. iconv -f GBK -t UTF-8)") from None
+    return lines
+
+
+def _finite(obj):
+    """NaN and infinity are not JSON: they become null."""
+    if isinstance(obj, float):
+        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def _print_classified(results: list[dict]) -> None:
-    """One block per complaint: a table's columns are too narrow for Chinese snippets."""
+    """One block per complaint: a table's columns are too narrow for Chinese snippets. Every text is
+    escaped for the terminal (no control sequences, markup shown as typed)."""
+    from complaints.cells import terminal as T
+
     for n, r in enumerate(results, start=1):
         head = f"[bold][{r.get('row', n)}][/] "
-        if r["status"] == "empty":
-            out.print(head + f"[red]{r['error']}[/]", highlight=False)
+        if r["status"] in ("empty", "error"):
+            out.print(head + f"[red]{T(r['error'])}[/]", highlight=False)
             continue
-        out.print(head + r["text"], highlight=False)
+        out.print(head + T(r["text"]), highlight=False)
         if r["topic_id"] is not None:
-            out.print(f"    topic       {r['topic_id']} {r['topic_label']}   confidence {r['confidence']:.2f}",
+            out.print(f"    topic       {r['topic_id']} {T(r['topic_label'])}   confidence {r['confidence']:.2f}",
                       highlight=False)
         else:
             near = f" (nearest topic {r['nearest_topic_id']})" if r.get("nearest_topic_id") is not None else ""
-            out.print(f"    topic       [yellow]{r['status']}[/]{near}: {r.get('reason', '')}", highlight=False)
-        out.print(f"    pain point  {r['painpoint_name']} → {r['department'] or '-'}", highlight=False)
+            out.print(f"    topic       [yellow]{r['status']}[/]{near}: {T(r.get('reason', ''))}", highlight=False)
+        out.print(f"    pain point  {T(r['painpoint_name'])} → {T(r['department'] or '-')}", highlight=False)
         if r.get("supervised"):
-            out.print(f"    label       {r['supervised']['label']} (p={r['supervised']['probability']:.2f})",
+            out.print(f"    label       {T(r['supervised']['label'])} (p={r['supervised']['probability']:.2f})",
                       highlight=False)
         if r["keywords"]:
-            out.print("    why         " + " ".join(r["keywords"]), highlight=False)
+            out.print("    why         " + T(" ".join(r["keywords"])), highlight=False)
         for i, sim in enumerate(r["similar"]):
             out.print(("    similar     " if i == 0 else " " * 16) +
-                      f"{sim['complaint_id']} {sim['date'] or ''} ({sim['similarity']:.2f}) {sim['snippet'][:40]}",
+                      f"{T(sim['complaint_id'])} {sim['date'] or ''} ({sim['similarity']:.2f}) {T(sim['snippet'][:40])}",
                       highlight=False)
 
 

@@ -9,7 +9,9 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from .shell import JsonOpt, LibraryOpt, MapOpt, app, friendly, library_of, out, print_json, progress_bar
+from complaints.cells import terminal
+
+from .shell import JsonOpt, LibraryOpt, MapOpt, app, err, friendly, library_of, out, print_json, progress_bar
 
 ingest_app = typer.Typer(help="Ingest a file of complaints, customers or port events into the library.\n\n"
                               "Example: complaints ingest complaints 投诉工单.csv",
@@ -20,23 +22,27 @@ app.add_typer(ingest_app, name="ingest")
 def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[list[str]], as_json: bool) -> None:
     from complaints.ingest.pipeline import ingest_file
     from complaints.ingest.schema import parse_overrides
+    from complaints.text.normalize import shown_path
 
+    shown = shown_path(file)  # a file named after a customer's number is never printed in clear
     with progress_bar() as bar:
-        task = bar.add_task(f"ingest {file.name}", total=None)
+        task = bar.add_task(f"ingest {shown_path(file.name)}", total=None)
         res = ingest_file(library_of(library), kind, file, parse_overrides(mapping),
                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         print_json(res.to_dict())
         return
     if res.already_ingested:
-        out.print(f"{file}: already ingested as batch {res.batch_id}; nothing added "
+        out.print(f"{shown}: already ingested as batch {res.batch_id}; nothing added "
                   f"({res.skipped} rows skipped)", highlight=False)
         return
-    out.print(f"{file} → batch {res.batch_id} ({res.format}, {res.encoding or 'binary'}): "
+    out.print(f"{shown} → batch {res.batch_id} ({res.format}, {res.encoding or 'binary'}): "
               f"[green]{res.accepted} accepted[/], {res.updated} updated, "
               f"[red]{res.rejected} rejected[/], {res.skipped} skipped", highlight=False)
+    for w in res.warnings:
+        err.print(f"[bold yellow]注意:[/] {terminal(w)}", highlight=False)
     for reason, n in sorted(res.reject_reasons.items(), key=lambda kv: -kv[1]):
-        out.print(f"  rejected {n} × {reason}  (see: complaints rejects --batch {res.batch_id})", highlight=False)
+        out.print(f"  rejected {n} × {terminal(reason)}  (see: complaints rejects --batch {res.batch_id})", highlight=False)
     if res.notes.get("undated"):
         out.print(f"  {res.notes['undated']} complaints have no date: kept, but time-based outputs (report, link, "
                   "features, drift) skip them", highlight=False)
@@ -44,6 +50,13 @@ def _ingest(kind: str, file: Path, library: Optional[Path], mapping: Optional[li
             out.print("  no date column was recognised: if the file has one, ingest it again with the column mapped "
                       "(--map 列名=received_at); the complaints already in the library get their dates",
                       highlight=False)
+    if res.notes.get("same_text_and_date"):
+        out.print(f"  {res.notes['same_text_and_date']} complaints without an id are already in the library (same text "
+                  "and date, read before with another column map): kept as they were", highlight=False)
+    if res.notes.get("account_ids_in_clear"):
+        out.print(f"  {res.notes['account_ids_in_clear']} customer keys are account ids kept in clear: this library was "
+                  "created before every key was hashed (config.json format 1); a new library hashes them",
+                  highlight=False)
     if res.notes.get("repeats_linked"):
         out.print(f"  {res.notes['repeats_linked']} complaints linked as repeats of an earlier complaint")
 
@@ -101,7 +114,7 @@ def segment(texts: Annotated[list[str], typer.Argument(help="One or more complai
             out.print(json.dumps(r, ensure_ascii=False), highlight=False, soft_wrap=True)
         return
     for r in rows:
-        out.print(" / ".join(r["tokens"]) or "(no tokens)", highlight=False, soft_wrap=True)
+        out.print(terminal(" / ".join(r["tokens"])) or "(no tokens)", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -117,14 +130,30 @@ def stats(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(s)
         return
-    t = Table(title=f"complaint library {s['library']}", show_header=False)
+    t = Table(title=f"投诉库 complaint library {terminal(s['library'])}", show_header=False)
     for k, v in s.items():
         if k == "library":
             continue
         if isinstance(v, dict):
-            v = ", ".join(f"{a} {b}" for a, b in list(v.items())[:12]) or "-"
-        t.add_row(k.replace("_", " "), str(v))
+            v = ", ".join(f"{a} {b}" for a, b in list(v.items())[:12]) or "–"
+        elif v is None:
+            v = "–（没有带日期的投诉）" if k in ("first_complaint", "last_complaint") else "–（尚无）"
+        elif isinstance(v, int):
+            v = f"{v:,}"
+        t.add_row(STATS_LABELS.get(k, k.replace("_", " ")), terminal(v))
     out.print(t)
+
+
+STATS_LABELS = {
+    "complaints": "投诉 complaints", "undated_complaints": "无日期投诉 undated", "repeat_complaints": "重复投诉 repeats",
+    "escalated_complaints": "工信部申诉 escalated", "complainants": "投诉客户 complainants",
+    "first_complaint": "最早投诉 first complaint", "last_complaint": "最近投诉 last complaint",
+    "customers": "客户 customers", "port_events": "携转记录 port events",
+    "port_events_by_direction_status": "携转 方向/状态", "batches": "入库批次 batches", "rejects": "拒收行 rejects",
+    "rejects_by_column": "拒收 按字段", "model_versions": "模型版本数 model versions",
+    "latest_model_version": "最新模型版本 latest version", "topics_in_latest_version": "话题数 topics",
+    "complaints_by_channel": "按渠道 by channel", "complaints_by_region": "按地市 by region",
+}
 
 
 @app.command()
@@ -145,6 +174,6 @@ def rejects(library: LibraryOpt = None,
         return
     t = Table("batch", "file", "row", "column", "reason")
     for r in rows:
-        t.add_row(str(r["batch_id"]), Path(r["source_file"]).name, str(r["row_number"]),
-                  r["column_name"] or "-", r["reason"])
+        t.add_row(str(r["batch_id"]), terminal(Path(str(r["source_file"])).name), str(r["row_number"]),
+                  terminal(r["column_name"] or "-"), terminal(r["reason"]))
     out.print(t)

@@ -25,8 +25,11 @@ def report(out_dir: Annotated[Optional[Path], typer.Option(
 
     Example: complaints report --period 2026-06 --out reports/2026-06
     """
+    from complaints.outputs import prepare_output
     from complaints.report import write_report
 
+    if out_dir is not None:
+        prepare_output(out_dir, folder=True)
     with progress_bar() as bar:
         task = bar.add_task("report", total=4)
         res = write_report(library_of(library), out_dir, period, date_from, date_to, lex_arg(lexicons),
@@ -49,12 +52,19 @@ def report(out_dir: Annotated[Optional[Path], typer.Option(
 def export(out_file: Annotated[Path, typer.Option("--out", help="Output .csv, .parquet or .xlsx file.")],
            library: LibraryOpt = None,
            version: Annotated[Optional[int], typer.Option(help="Model version (default: latest).")] = None,
+           headers: Annotated[str, typer.Option(
+               help="Column headers of .xlsx/.csv: zh (Chinese; the 字段说明 sheet names the fields) or en.")] = "zh",
            lexicons: LexOpt = None) -> None:
-    """Write every complaint (masked text, attributes) with its topic, label, pain point and confidence.
+    """Write every complaint (masked text) with its topic, label, pain point and confidence.
+
+    .xlsx and .csv open ready for Excel: Chinese headers, the file's own columns (投诉类别 …) as columns,
+    是/否, rounded numbers, a bold frozen header with a filter. .parquet keeps field names.
 
     Example: complaints export --out complaints_topics.xlsx
     """
+    from complaints.outputs import prepare_output
     from complaints.report.export import export_complaints
 
-    n = export_complaints(library_of(library), out_file, version, lex_arg(lexicons))
-    out.print(f"wrote {n:,} complaints to {out_file}", highlight=False)
+    prepare_output(out_file)
+    n = export_complaints(library_of(library), out_file, version, lex_arg(lexicons), headers)
+    out.print(f"已导出 {n:,} 条投诉到 {out_file} (wrote {n:,} complaints)", highlight=False)

@@ -38,8 +38,10 @@ def export_tables_cmd(out_dir: Annotated[Path, typer.Option("--out", help="Folde
 
     Example: complaints export-tables --out tables/ && complaints spark features --as-of 2026-06-30 --input-dir tables/ --out feats.parquet
     """
+    from complaints.outputs import prepare_output
     from complaints.spark.export import export_tables
 
+    prepare_output(out_dir, folder=True)
     counts = export_tables(library_of(library), out_dir)
     if as_json:
         print_json({"out": str(out_dir), "rows": counts})

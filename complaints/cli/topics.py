@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from complaints.cells import terminal
+
 from .shell import JsonOpt, LexOpt, LibraryOpt, app, friendly, lex_arg, library_of, out, print_json, progress_bar
 
 topics_app = typer.Typer(help="Look at and curate the pain-point topics of the current model version.\n\n"
@@ -99,10 +101,14 @@ def update(library: LibraryOpt = None, lexicons: LexOpt = None,
               f"{res.assigned:,} to existing topics, {len(res.emerging)} emerging topics, {res.unassigned:,} "
               f"unassigned, {res.no_content:,} without content ({res.seconds['total']:.1f}s)", highlight=False)
     if res.emerging:
-        t = Table("id", "label", "pain point", "size", "new word", "keywords", title="emerging topics")
+        from complaints.churn.linkbase import painpoint_names
+
+        names = painpoint_names(lex_arg(lexicons))
+        t = Table("id", "标签 label", "痛点 pain point", "规模 size", "新词 new word", "关键词 keywords",
+                  title="新兴话题 emerging topics")
         for e in res.emerging:
-            t.add_row(str(e["topic_id"]), e["label"], e["painpoint"], str(e["size"]), e["signature"] or "–",
-                      " ".join(e["keywords"][:6]))
+            t.add_row(str(e["topic_id"]), terminal(e["label"]), terminal(names.get(e["painpoint"], (e["painpoint"],))[0]),
+                      str(e["size"]), terminal(e["signature"] or "–"), terminal(" ".join(e["keywords"][:6])))
         out.print(t)
     _print_drift(res.drift)
 
@@ -115,11 +121,11 @@ def _print_drift(rows: list[dict], top: int = 10) -> None:
              f"vs the {str(rows[0]['prev_start'])[:10]}… period before (fastest growing first)") if dated else \
         ("topic shares of the new complaints — undated, so no period before to compare with "
          "(ingest them with their date column mapped for drift)")
-    t = Table("id", "label", "now", "share now", "before", "share before", "change", title=title)
+    t = Table("id", "标签 label", "本期 now", "本期占比 share", "上期 before", "上期占比 share", "变化 change", title=title)
     for r in rows[:top]:
         share_prev = "" if r["share_prev"] is None else f"{r['share_prev']:.1%}"
         change = "" if r["change"] is None else f"{r['change'] * 100:+.1f} pp"
-        t.add_row(str(r["topic_id"]), ("🆕 " if r["is_new"] else "") + str(r["label"]), str(r["n_now"]),
+        t.add_row(str(r["topic_id"]), ("🆕 " if r["is_new"] else "") + terminal(r["label"]), str(r["n_now"]),
                   f"{r['share_now']:.1%}", str(r["n_prev"]) if dated else "", share_prev, change)
     out.print(t)
 
@@ -161,9 +167,11 @@ def topics_list(library: LibraryOpt = None, version: Annotated[Optional[int], ty
     if as_json:
         print_json(rows)
         return
-    t = Table("id", "label", "pain point", "size", "keywords", title=f"topics (model version {rows[0]['version'] if rows else '-'})")
+    t = Table("id", "标签 label", "痛点 pain point", "规模 size", "关键词 keywords",
+              title=f"话题 topics（模型版本 model version {rows[0]['version'] if rows else '-'}）")
     for r in rows:
-        t.add_row(str(r["topic_id"]), r["label"], r["painpoint_name"], f"{r['size']:,}", " ".join(r["keywords"][:8]))
+        t.add_row(str(r["topic_id"]), terminal(r["label"]), terminal(r["painpoint_name"]), f"{r['size']:,}",
+                  terminal(" ".join(r["keywords"][:8])))
     out.print(t)
 
 
@@ -182,16 +190,25 @@ def topics_show(topic_id: Annotated[int, typer.Argument(help="Stable topic id.")
     if as_json:
         print_json(r)
         return
-    out.print(f"[bold]topic {r['topic_id']}: {r['label']}[/]  ({r['status']}, model version {r['version']})", highlight=False)
-    out.print(f"pain point: {r['painpoint_name']} ({r['painpoint']}, score {r['painpoint_score']:.2f}) · "
-              f"department: {r['department']} · size: {r['size']:,}", highlight=False)
-    out.print("keywords: " + " ".join(r["keywords"]), highlight=False)
-    out.print("diverse keywords: " + " ".join(r["keywords_diverse"]), highlight=False)
+    T = terminal
+    out.print(f"[bold]话题 topic {r['topic_id']}: {T(r['label'])}[/]  ({T(r['status'])}, 模型版本 model version "
+              f"{r['version']})", highlight=False)
+    if r.get("merged_into") is not None:
+        label = f"（{T(r['merged_into_label'])}）" if r.get("merged_into_label") else ""
+        out.print(f"已并入话题 {r['merged_into']}{label}：它的投诉现在算在该话题下，见 complaints topics show "
+                  f"{r['merged_into']} (merged into topic {r['merged_into']})", highlight=False)
+    out.print(f"痛点 pain point: {T(r['painpoint_name'])} ({T(r['painpoint'])}, score {r['painpoint_score']:.2f}) · "
+              f"部门 department: {T(r['department'])} · 规模 size: {r['size']:,}", highlight=False)
+    out.print("关键词 keywords: " + T(" ".join(r["keywords"])), highlight=False)
+    out.print("多样关键词 diverse keywords: " + T(" ".join(r["keywords_diverse"])), highlight=False)
     if r["lineage"]:
-        out.print("lineage: " + ", ".join(f"{x['topic_id']}" + (f" ({x['share']:.0%})" if "share" in x else " (merged)")
-                                          for x in r["lineage"]), highlight=False)
+        out.print("来源 lineage: " + ", ".join(f"{x['topic_id']}" + (f" ({x['share']:.0%})" if "share" in x else
+                                                                     "（并入 merged）") for x in r["lineage"]),
+                  highlight=False)
+    if r.get("merged_from"):
+        out.print("并入的话题 merged from: " + ", ".join(map(str, r["merged_from"])), highlight=False)
     for e in r["examples"]:
-        out.print(f"  · [{e['complaint_id']} {e['received_at'] or ''}] {e['text'][:160]}", highlight=False)
+        out.print(f"  · [{T(e['complaint_id'])} {e['received_at'] or ''}] {T(e['text'][:160])}", highlight=False)
 
 
 @topics_app.command("rename")
@@ -205,7 +222,7 @@ def topics_rename(topic_id: Annotated[int, typer.Argument(help="Stable topic id.
     from complaints.topics.curate import rename_topic
 
     rename_topic(library_of(library), topic_id, label)
-    out.print(f"topic {topic_id} is now labelled {label!r}", highlight=False)
+    out.print(f"话题 {topic_id} 的标签现在是 {terminal(label)!r} (topic {topic_id} is now labelled)", highlight=False)
 
 
 @topics_app.command("merge")
@@ -234,5 +251,9 @@ def topics_painpoint(topic_id: Annotated[int, typer.Argument(help="Stable topic 
     """
     from complaints.topics.curate import set_painpoint
 
+    from complaints.churn.linkbase import painpoint_names
+
     key = set_painpoint(library_of(library), topic_id, painpoint, lex_arg(lexicons))
-    out.print(f"topic {topic_id} → pain point {key}", highlight=False)
+    name, dept = painpoint_names(lex_arg(lexicons)).get(key, (key, ""))
+    out.print(f"话题 {topic_id} → 痛点 {name}（{key}{'，' + dept if dept else ''}）"
+              f" (topic {topic_id} → pain point {name})", highlight=False)

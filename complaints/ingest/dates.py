@@ -12,6 +12,14 @@ _FORM = re.compile(
 )
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2}):?(\d{2})?)?$")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# Dates a complaint, resolution or port event can plausibly carry: 0001-01-01 and 2099-12-31 are
+# placeholders or typing slips, and one of them would break every later period computation.
+EARLIEST = dt.datetime(1990, 1, 1)
+AHEAD = dt.timedelta(days=7)  # clocks and time zones: a few days ahead is a slip, not yet an error
+
+
+def latest_plausible(ahead: dt.timedelta = AHEAD) -> dt.datetime:
+    return dt.datetime.combine(dt.date.today() + ahead, dt.time.max)
 
 
 class DateParseError(ValueError):
@@ -81,3 +89,17 @@ class DateParser:
 
 
 _MISS = object()
+
+
+def year_first_day(text: str) -> dt.date | None:
+    """A day typed on the command line, read only in year-first forms ('2026-06-30', '2026/6/30',
+    '2026年6月30日', '20260630'); None for anything else. '01/06/2026' could be 1 June or 6 January, and
+    a bare number other than eight digits is no day at all."""
+    text = str(text).strip()
+    if text.isdigit() and len(text) != 8:
+        return None
+    try:
+        parsed = parse_datetime(text)
+    except DateParseError:
+        return None
+    return parsed.date() if parsed else None

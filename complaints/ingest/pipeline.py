@@ -13,10 +13,12 @@ import pandas as pd
 from ..config import Library
 from ..errors import InputFileError
 from .keys import CustomerKeyer
+from .kinds import better_kind
 from .readers import read_table
 from .repeats import relink_repeats
 from .schema import KINDS, map_columns
 from ..store import LibraryStore, open_store
+from ..text.normalize import shown_path
 from .validate import Reject, derived_id, digest, validate
 
 _TABLE = {"complaints": "complaints", "customers": "customers", "ports": "port_events"}
@@ -40,6 +42,7 @@ class IngestResult:
     column_map: dict[str, str] = field(default_factory=dict)
     notes: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -107,6 +110,23 @@ def _reuse_undated_ids(store: LibraryStore, records: pd.DataFrame) -> pd.DataFra
     return records
 
 
+def _drop_known_by_text(store: LibraryStore, records: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Complaints read from a file without an id column are the same complaint as a stored id-less one
+    with the same text and date, whatever customer column was mapped this time: skip them."""
+    derived = records["complaint_id"] == records["content_hash"].map(derived_id)
+    if not derived.any():
+        return records, 0
+    store.execute("CREATE OR REPLACE TEMP TABLE _txt (i BIGINT, complaint_id VARCHAR, text VARCHAR, received_at TIMESTAMP)")
+    store.append("_txt", pd.DataFrame({"i": records.index[derived], "complaint_id": records.loc[derived, "complaint_id"],
+                                       "text": records.loc[derived, "text"],
+                                       "received_at": records.loc[derived, "received_at"]}))
+    hit = store.query("""SELECT DISTINCT t.i FROM _txt t JOIN complaints c ON c.text = t.text
+                         AND c.received_at IS NOT DISTINCT FROM t.received_at AND c.complaint_id <> t.complaint_id
+                         WHERE regexp_full_match(c.complaint_id, 'h[0-9a-f]{16}')""")["i"]
+    store.execute("DROP TABLE _txt")
+    return records.drop(index=hit.tolist()), len(hit)
+
+
 def _dates_an_undated_complaint(merged: pd.DataFrame) -> pd.Series:
     """Rows that are a stored undated complaint again (same id, text and customer), now with its date:
     the same file read again with its date column mapped. They update the complaint's date."""
@@ -169,7 +189,7 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
         raise InputFileError(f"unknown record kind {kind!r}; use one of {', '.join(KINDS)}")
     rk = KINDS[kind]
     table = read_table(path)
-    source = str(table.path)
+    source = shown_path(table.path)  # stored and printed: a file named after a customer's number is masked
     mapping = map_columns(rk, list(table.frame.columns), source, overrides)
     total = len(table.frame)
     prior = _prior_batch(library, kind, table.sha256, mapping)
@@ -178,13 +198,15 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
                             skipped=total + len(table.bad_rows), already_ingested=True, encoding=table.encoding,
                             format=table.format, column_map=mapping)
     library.ensure()
-    keyer = CustomerKeyer(library.hash_key())
+    keyer = CustomerKeyer(library.hash_key(), hash_all=library.format() >= 2)
     checked = validate(rk, table, mapping, keyer, progress=(lambda i: progress(i, total)) if progress else None)
     if progress:
         progress(total, total)
     records, rejects = checked.records, checked.rejects
     result = IngestResult(kind=kind, source=source, batch_id=None, rows_read=total + len(table.bad_rows),
                           encoding=table.encoding, format=table.format, column_map=mapping)
+    if (warning := better_kind(kind, list(table.frame.columns))) is not None:
+        result.warnings.append(warning)
 
     with open_store(library, write=True, wait_s=wait_s) as store:
         prior = _find_batch(store, kind, table.sha256, mapping)
@@ -193,8 +215,10 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
             return result
         with store.transaction():
             batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM batches"))
+            known_by_text = 0
             if kind == "complaints" and not records.empty:
                 records = _reuse_undated_ids(store, records)
+                records, known_by_text = _drop_known_by_text(store, records)
             new, updates, unchanged = ((records, records.iloc[0:0], 0) if records.empty else
                                        _settle_against_library(store, kind, records, rejects))
             store.append(_TABLE[kind], new.assign(batch_id=batch_id))
@@ -209,7 +233,11 @@ def ingest_file(library: Library, kind: str, path: str | Path, overrides: dict[s
                 result.notes["undated"] = int(new["received_at"].isna().sum())
             result.batch_id = batch_id
             result.accepted, result.updated = len(new), len(updates)
-            result.rejected, result.skipped = len(rejects), checked.skipped + unchanged
+            result.rejected, result.skipped = len(rejects), checked.skipped + unchanged + known_by_text
+            if known_by_text:
+                result.notes["same_text_and_date"] = known_by_text
+            if keyer.kept_in_clear:
+                result.notes["account_ids_in_clear"] = keyer.kept_in_clear
             store.append("batches", pd.DataFrame([{
                 "batch_id": batch_id, "kind": kind, "source_file": source, "file_sha256": table.sha256,
                 "file_format": table.format, "encoding": table.encoding, "ingested_at": dt.datetime.now(),

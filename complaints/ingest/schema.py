@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..errors import InputFileError
+from ..text.mask import contains_pii, mask_pii
+from ..text.normalize import strip_invisible
 
 
 @dataclass(frozen=True)
@@ -83,28 +86,56 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise InputFileError(f"--map expects 源列=字段, got {pair!r}")
+            raise InputFileError(f"--map expects 源列=字段, got {_shown(pair)}")
         src, dst = pair.split("=", 1)
         out[src.strip()] = dst.strip()
     return out
 
 
+def _shown(name) -> str:
+    """A column name (or --map pair) as a message may quote it: masked and cut short."""
+    return repr(mask_pii(strip_invisible(str(name)))[:60])
+
+
+_DATE_LIKE = re.compile(r"^\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_NUMBER_LIKE = re.compile(r"^\s*[+-]?\d[\d\s.,:-]*$")
+
+
+def _looks_like_data(name: str) -> bool:
+    """A header cell never holds a phone, ID, card or e-mail, a date or a bare number; a data cell often does."""
+    s = strip_invisible(str(name))
+    if s.startswith("Unnamed:"):  # pandas' name for an empty header cell
+        return False
+    return contains_pii(s) or bool(_DATE_LIKE.match(s)) or (bool(_NUMBER_LIKE.match(s)) and len(s.strip()) >= 5)
+
+
+def _check_header(columns: list[str], source: str) -> None:
+    data_like = [c for c in columns if _looks_like_data(c)]
+    if data_like:
+        raise InputFileError(
+            f"{source}: the first row looks like data, not a header row (表头): {len(data_like)} of {len(columns)} "
+            "column names are phone/ID/card numbers, e-mails, dates or numbers. Add a header row naming the columns "
+            "(e.g. 工单编号,手机号码,受理时间,投诉内容) and ingest the file again")
+
+
 def map_columns(kind: RecordKind, columns: list[str], source: str,
                 overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """Return {canonical field: source column}; fail at once if a required field has no column."""
+    """Return {canonical field: source column}; fail at once if a required field has no column, or
+    if the "header" is a row of data (a file exported without its header row)."""
     overrides = overrides or {}
+    _check_header(columns, source)
     by_norm = {_norm_header(c): c for c in columns}
     mapping: dict[str, str] = {}
     for src, dst in overrides.items():
         if dst not in kind.fields:
             raise InputFileError(
-                f"{source}: --map {src}={dst}: unknown field {dst!r} for {kind.name}; "
+                f"{source}: --map {_shown(src)[1:-1]}={dst[:40]}: unknown field {_shown(dst)} for {kind.name}; "
                 f"fields are: {', '.join(kind.fields)}"
             )
         col = by_norm.get(_norm_header(src))
         if col is None:
-            raise InputFileError(f"{source}: --map names column {src!r}, which the file does not have; "
-                                 f"found columns: {', '.join(map(str, columns))}")
+            raise InputFileError(f"{source}: --map names column {_shown(src)}, which the file does not have; "
+                                 f"found columns: {', '.join(_shown(c)[1:-1] for c in columns)}")
         mapping[dst] = col
     taken = set(mapping.values())
     for f in kind.fields:
@@ -121,7 +152,7 @@ def map_columns(kind: RecordKind, columns: list[str], source: str,
             names = "/".join(kind.aliases.get(f, ())[:4])
             raise InputFileError(
                 f"{source}: missing required column {f!r} (e.g. {names}) for {kind.name}; "
-                f"found columns: {', '.join(map(str, columns)) or '(none)'}. "
+                f"found columns: {', '.join(_shown(c)[1:-1] for c in columns) or '(none)'}. "
                 f"Map one with --map 源列={f}."
             )
     return mapping

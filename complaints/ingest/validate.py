@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
 
-from .dates import DateParseError, DateParser
-from .keys import CustomerKeyer
-from ..text.normalize import collapse_space, normalize_text
+from .dates import AHEAD, EARLIEST, DateParseError, DateParser, latest_plausible
+from .keys import CustomerKeyer, KeyCellError
+from ..text.mask import mask_pii
+from ..text.normalize import collapse_space, normalize_text, shown, strip_invisible
 from .readers import RawTable
 from .schema import RecordKind
 
@@ -34,6 +37,12 @@ _OPERATORS = {"移动": "中国移动", "中国移动": "中国移动", "cmcc": 
               "联通": "中国联通", "中国联通": "中国联通", "china unicom": "中国联通", "unicom": "中国联通",
               "电信": "中国电信", "中国电信": "中国电信", "china telecom": "中国电信", "telecom": "中国电信",
               "广电": "中国广电", "中国广电": "中国广电", "cbn": "中国广电"}
+
+
+# Values outside these ranges are typing errors or other columns' values (a phone number as ARPU).
+# arpu in 元/month (credits can take it below 0); satisfaction on any scale an operator uses (-1…1, 1…5, 0…100)
+_BOUNDS = {"arpu": (-10_000.0, 100_000.0), "satisfaction": (-100.0, 100.0)}
+_AHEAD = {"contract_end": dt.timedelta(days=3660)}  # a contract may end years ahead; events happen by now
 
 
 class RowError(ValueError):
@@ -80,17 +89,27 @@ def _text(v) -> str | None:
 
 
 def _float(v, column: str, table: dict[str, float] | None = None) -> float | None:
+    """A number, or a RowError naming the column: not a number, not finite (inf, nan) or out of range."""
     if _blank(v):
         return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    s = collapse_space(str(v)).replace(",", "").replace("元", "").replace("分", "")
-    if table and s in table:
-        return table[s]
-    try:
-        return float(s)
-    except ValueError:
-        raise RowError(column, f"{column}: not a number: {str(v)[:40]!r}") from None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        out = float(v)
+    else:
+        s = collapse_space(str(v)).replace(",", "").replace("元", "").replace("分", "")
+        if table and s in table:
+            return table[s]
+        try:
+            out = float(s)
+        except ValueError:
+            raise RowError(column, f"{column}: not a number: {shown(v)}") from None
+    if out != out:
+        return None  # NaN is how a spreadsheet says "empty"
+    if not math.isfinite(out):
+        raise RowError(column, f"{column}: not a finite number: {shown(v)}")
+    lo, hi = _BOUNDS.get(column, (-math.inf, math.inf))
+    if not lo <= out <= hi:
+        raise RowError(column, f"{column}: {shown(v)} is outside the plausible range {lo:g} … {hi:g}")
+    return out
 
 
 def _choice(v, column: str, table: dict[str, str]) -> str | None:
@@ -99,7 +118,7 @@ def _choice(v, column: str, table: dict[str, str]) -> str | None:
     s = collapse_space(str(v)).lower()
     if s in table:
         return table[s]
-    raise RowError(column, f"{column}: unknown value {str(v)[:40]!r}; expected one of "
+    raise RowError(column, f"{column}: unknown value {shown(v)}; expected one of "
                            f"{', '.join(sorted(set(k for k in table if not k.isascii())))}")
 
 
@@ -113,7 +132,21 @@ def _bool(v, column: str) -> bool | None:
         return True
     if s in _FALSE:
         return False
-    raise RowError(column, f"{column}: expected 是/否, got {str(v)[:40]!r}")
+    raise RowError(column, f"{column}: expected 是/否, got {shown(v)}")
+
+
+def masked_value(v):
+    """A cell as it may be stored: text cleaned and masked; a number whose digits are personal data
+    (a phone or card number typed as a number) as its masked digits, any other number as it is."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and not v.is_integer():
+            return v
+        digits = str(int(v)) if math.isfinite(v) else str(v)
+        masked = mask_pii(digits)
+        return masked if masked != digits else v
+    return normalize_text(str(v))
 
 
 class _Converter:
@@ -125,18 +158,30 @@ class _Converter:
         # channel, region and attribute values repeat endlessly: clean each distinct one once
         self.short = functools.lru_cache(maxsize=200_000)(_text)
         self.extra = [c for c in table.frame.columns if c not in set(mapping.values())]
+        # column names become attribute keys: masked (a headerless file's first row), otherwise as they are
+        self.column = functools.lru_cache(maxsize=4096)(lambda c: mask_pii(strip_invisible(str(c))))
+        self.latest = {c: latest_plausible(a) for c, a in _AHEAD.items()}
+        self.latest_default = latest_plausible(AHEAD)
 
     def date(self, v, column: str, required: bool = False):
         try:
             out = self.dates(v)
-        except DateParseError as exc:
-            raise RowError(column, f"{column}: {exc}") from None
-        if out is None and required:
-            raise RowError(column, f"{column}: missing")
+        except DateParseError:
+            raise RowError(column, f"{column}: not a date: {shown(v)}") from None
+        if out is None:
+            if required:
+                raise RowError(column, f"{column}: missing")
+            return None
+        latest = self.latest.get(column, self.latest_default)
+        if not EARLIEST <= out <= latest:
+            raise RowError(column, f"{column}: date {out:%Y-%m-%d} is outside {EARLIEST:%Y-%m-%d} … {latest:%Y-%m-%d}")
         return out
 
     def key(self, v) -> str | None:
-        return self.keyer(v)
+        try:
+            return self.keyer(v)
+        except KeyCellError as exc:
+            raise RowError("customer_key", str(exc)) from None
 
     def attributes(self, row: dict) -> str | None:
         attrs = {}
@@ -144,7 +189,7 @@ class _Converter:
             v = row.get(c)
             if _blank(v):
                 continue
-            attrs[c] = v if isinstance(v, (int, float, bool)) else self.short(str(v))
+            attrs[self.column(c)] = masked_value(v) if isinstance(v, (int, float, bool)) else self.short(str(v))
         return json.dumps(attrs, ensure_ascii=False, default=str) if attrs else None
 
     def masked_raw(self, row: dict) -> str:
@@ -155,11 +200,12 @@ class _Converter:
             if _blank(v):
                 continue
             if c == key_col:
-                out[c] = self.keyer(v)
-            elif isinstance(v, (int, float, bool)):
-                out[c] = v
+                try:
+                    out[c] = self.keyer(v)
+                except KeyCellError:
+                    out[c] = "<多个号码>"
             else:
-                out[c] = normalize_text(str(v))
+                out[self.column(c)] = masked_value(v)
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
@@ -185,7 +231,8 @@ def _convert(kind: RecordKind, table: RawTable, mapping: dict[str, str], keyer: 
         if progress and i % 2000 == 0:
             progress(i)
     for rowno, reason, raw in table.bad_rows:
-        rejects.append(Reject(rowno, None, reason, json.dumps({"line": normalize_text(raw)}, ensure_ascii=False)))
+        rejects.append(Reject(rowno, None, mask_pii(reason), json.dumps({"line": normalize_text(raw)},
+                                                                        ensure_ascii=False)))
     cols = list(kind.fields) + ["attributes", "source_row"]
     frame = pd.DataFrame.from_records(records, columns=[c for c in cols] + _EXTRA_COLS.get(kind.name, []))
     return Validated(frame, rejects, skipped)

@@ -4,7 +4,9 @@ The report for a period (HTML with plotly charts, Excel, Markdown) is built as p
 (`build`, sections in `volume`, `topic_sections`, `porting_section`, `quality`; `model` holds the
 section types) and then rendered (`html`, `xlsx`, `markdown`); `links` is its one door to
 `complaints.churn`. `export` writes the library's complaints with their current topic and pain
-point to CSV, Parquet or Excel. Reads the store and the current model version; produces files.
+point to CSV, Parquet or Excel; `sheets` and `headers` make any table Excel-ready (Chinese headers,
+formats, frozen filtered header; `complaints.churn` writes its tables through them too). Every cell
+passes through `complaints.cells`. Reads the store and the current model version; produces files.
 
 `write_report(library, out_dir, period="2026-06")` is what `complaints report` calls;
 `build_report` returns the same content as plain data (sections of tables, charts and cards).

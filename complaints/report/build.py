@@ -11,6 +11,7 @@ from typing import Callable
 
 from ..config import Library
 from ..store import open_store
+from ..cells import clean
 from .data import latest_complaint_day, load
 from .html import write_html
 from .links import Porting, porting
@@ -65,6 +66,32 @@ def build_report(library: Library, period: str | None = None, date_from: str | N
                   complaints=len(data.in_period()), model_version=version, slug=p.slug)
 
 
+def _clean_frame(frame):
+    frame = frame.rename(columns={c: clean(c) for c in frame.columns if isinstance(c, str)})
+    for c in frame.columns:
+        if frame[c].dtype == object or str(frame[c].dtype).startswith("str"):
+            frame[c] = frame[c].map(clean)
+    return frame
+
+
+def clean_report(report: Report) -> Report:
+    """No control character from a text, label or region reaches any of the three files: openpyxl
+    refuses them (a half-written report) and terminals and browsers should never see them."""
+    for s in report.sections:
+        s.bullets = [clean(b) for b in s.bullets]
+        for t in s.tables:
+            t.title, t.note, t.frame = clean(t.title), clean(t.note), _clean_frame(t.frame)
+            t.formats = {clean(k): v for k, v in t.formats.items()}
+        for c in s.charts:
+            c.frame = _clean_frame(c.frame)
+        for card in s.cards:
+            card.title = clean(card.title)
+            card.facts = {clean(k): clean(v) for k, v in card.facts.items()}
+            card.breakdowns = {clean(k): clean(v) for k, v in card.breakdowns.items()}
+            card.examples = [clean(e) for e in card.examples]
+    return report
+
+
 def _atomic(write: Callable[[Path], Path], path: Path) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
@@ -79,7 +106,7 @@ def write_report(library: Library, out_dir: str | Path | None = None, period: st
     reports/<period>)."""
     step = progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
-    report = build_report(library, period, date_from, date_to, lexicons, progress)
+    report = clean_report(build_report(library, period, date_from, date_to, lexicons, progress))
     t1 = time.perf_counter()
     out = Path(out_dir) if out_dir is not None else Path("reports") / report.slug
     out.mkdir(parents=True, exist_ok=True)

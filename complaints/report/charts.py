@@ -80,6 +80,10 @@ def figure(chart: Chart) -> go.Figure:
                       showlegend=chart.color is not None, hoverlabel={"font": {"family": FONT}}, colorway=COLORS)
     if chart.kind in ("bar_h", "bar_stack"):
         fig.update_yaxes(automargin=True)
+    if chart.kind in ("bar_v", "bar_group"):  # labels as given (2026年6月), never re-read as dates
+        fig.update_xaxes(type="category")
+    if chart.kind == "lines":  # one tick per month, in Chinese, whatever the span
+        fig.update_xaxes(dtick="M1", tickformat="%Y年%-m月", tickangle=-45)
     return fig
 
 

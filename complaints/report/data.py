@@ -37,6 +37,22 @@ class ReportData:
     taxonomy: list[PainPoint]
     version: dict | None  # the model_versions row, None when no model was fitted
     undated: int
+    first_day: dt.date | None = None  # the library's first and last dated complaint: what the data covers
+    last_day: dt.date | None = None
+    updates: int = 0  # update versions run so far (an update looks for emerging topics)
+
+    def covered_days(self, start: dt.date, end: dt.date) -> int:
+        """Days of [start, end) on which the library has data (between its first and last complaint)."""
+        if self.first_day is None:
+            return 0
+        a, b = max(start, self.first_day), min(end, self.last_day + dt.timedelta(days=1))
+        return max((b - a).days, 0)
+
+    @property
+    def previous_covered(self) -> bool:
+        """The comparison period lies within the data (else a change against it would be invented)."""
+        p = self.period.previous
+        return self.covered_days(p.start, p.end) == p.days
 
     def painpoint_name(self, key: str) -> str:
         if key == UNASSIGNED:
@@ -81,7 +97,11 @@ LEFT JOIN topics t ON t.version = ? AND t.topic_id = coalesce(m.merged_into, l.t
 
 
 def latest_complaint_day(store: LibraryStore) -> dt.date | None:
-    v = store.scalar("SELECT max(received_at) FROM complaints")
+    """The newest plausible complaint date (a stored 2099-12-31 placeholder must not choose the period)."""
+    from ..ingest.dates import EARLIEST, latest_plausible
+
+    v = store.scalar("SELECT max(received_at) FROM complaints WHERE received_at BETWEEN ? AND ?",
+                     [EARLIEST, latest_plausible()])
     return None if v is None else pd.Timestamp(v).date()
 
 
@@ -97,8 +117,12 @@ def load(store: LibraryStore, period: Period, lexicons: str | None = None,
     frame["received_at"] = pd.to_datetime(frame["received_at"])
     frame["topic_id"] = frame["topic_id"].astype("Int64")
     undated = int(store.scalar("SELECT count(*) FROM complaints WHERE received_at IS NULL"))
+    span = store.query("SELECT min(received_at)::DATE AS a, max(received_at)::DATE AS b FROM complaints").iloc[0]
+    updates = int(store.scalar("SELECT count(*) FROM model_versions WHERE kind = 'update'") or 0)
     taxonomy = load_taxonomy(lexicons)
-    data = ReportData(period, trend_start, frame, pd.DataFrame(), taxonomy, version, undated)
+    day = lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).date()  # noqa: E731
+    data = ReportData(period, trend_start, frame, pd.DataFrame(), taxonomy, version, undated,
+                      day(span["a"]), day(span["b"]), updates)
     if version is None:
         if not data.empty:
             raise ReportError(f"the library has {len(data.in_period()):,} complaints in {period.label} but no "

@@ -93,5 +93,6 @@ def porting(library: Library, period: Period, trend_start: dt.date, version: int
     empty = pd.DataFrame()
     return Porting(True, "", now["port_outs"], now["port_ins"], now["cancelled"], now["preceded"],
                    before["port_outs"], reasons.summary if reasons else empty,
-                   reasons.topic_summary if reasons else empty, lift, flow, issues, dict(link.ISSUE_NOTES),
+                   reasons.topic_summary if reasons else empty, lift, flow, issues,
+                   {k: f"{zh}：{how}" for k, (zh, how) in link.ISSUES_ZH.items()},
                    (trend_start, period.last_day))

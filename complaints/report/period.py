@@ -66,10 +66,14 @@ def month(value: str) -> Period:
 
 
 def _day(value: str, flag: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip().replace("/", "-"))
-    except ValueError:
-        raise PeriodError(f"{flag} {value!r}: give a date as YYYY-MM-DD, e.g. 2026-06-01") from None
+    """Year-first forms only (2026-06-01, 2026/6/1, 2026年6月1日): 01/06/2026 could be either of two days."""
+    from ..ingest.dates import year_first_day
+
+    parsed = year_first_day(value)
+    if parsed is None:
+        raise PeriodError(f"{flag} {value!r}: 不是无歧义的日期，请写成 2026-06-01 或 2026年6月1日 "
+                          f"(give a date as YYYY-MM-DD, e.g. 2026-06-01)")
+    return parsed
 
 
 def resolve_period(period: str | None = None, date_from: str | None = None, date_to: str | None = None,

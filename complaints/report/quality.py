@@ -66,7 +66,7 @@ def quality(store: LibraryStore, data: ReportData, porting: Porting) -> Section:
         sec.tables.append(Table("模型 Model", model))
     else:
         sec.bullets.append("尚未拟合话题模型 No topic model yet: run `complaints fit`.")
-    sec.bullets.append("方法 Method: 投诉文本经繁简转换、全半角归一、去除 HTML/表情并脱敏（手机号、固话、身份证、银行卡、邮箱）；"
+    sec.bullets.append("方法 Method: 投诉文本经繁简转换、全半角归一、去除 HTML/表情并脱敏（手机号、固话、身份证、银行卡、邮箱、姓名、工号）；"
                        "jieba + 电信词典分词；BERTopic 聚类为稳定编号的话题，零样本映射到痛点分类。"
                        "Texts are normalised and masked before storage; topics come from BERTopic with stable ids; "
                        "pain points come from the taxonomy in lexicons/painpoints.yaml.")

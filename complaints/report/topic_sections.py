@@ -60,9 +60,14 @@ def emerging(store: LibraryStore, data: ReportData) -> Section:
     seen = _first_seen(store, version, ids) if version is not None else pd.DataFrame()
     seen = seen[pd.to_datetime(seen["first_seen"]) < pd.Timestamp(data.period.end)] if not seen.empty else seen
     if seen.empty:
-        why = ("模型版本中没有标记为新兴的话题（新投诉入库后运行 complaints update 可发现新话题）。"
-               "No topic of the model is flagged emerging: run `complaints update` after ingesting new complaints."
-               if not ids else f"在 {data.period.last_day} 之前没有出现新兴话题 No emerging topic had appeared by then.")
+        if ids:
+            why = f"在 {data.period.last_day} 之前没有出现新兴话题 No emerging topic had appeared by then."
+        elif data.updates:
+            why = ("本期没有新兴话题：complaints update 已把新投诉归入现有话题，没有形成新话题。"
+                   "No emerging topics this period: the updates placed the new complaints in existing topics.")
+        else:
+            why = ("尚未运行 complaints update：新投诉入库后运行它，才会发现新兴话题。"
+                   "No update has run yet: run `complaints update` after ingesting new complaints to find emerging topics.")
         sec.bullets.append(why)
         return sec
     now = data.in_period()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..config import Library
+from ..text.mask import mask_pii
 from . import open_store
 
 
@@ -48,4 +49,9 @@ def list_rejects(library: Library, batch: int | None = None, limit: int = 50) ->
         where = "WHERE batch_id = ?" if batch is not None else ""
         df = s.query(f"SELECT batch_id, kind, source_file, row_number, column_name, reason, raw FROM rejects "
                      f"{where} ORDER BY batch_id, row_number LIMIT {int(limit)}", [batch] if batch is not None else [])
-    return df.astype(object).where(df.notna(), None).to_dict("records")
+    rows = df.astype(object).where(df.notna(), None).to_dict("records")
+    for r in rows:  # masked at ingest; masked again for libraries written before file names and reasons were
+        for k in ("source_file", "reason", "raw"):
+            if r[k] is not None:
+                r[k] = mask_pii(str(r[k]))
+    return rows

@@ -127,8 +127,9 @@ def keep_neighbours(ids, limit: int) -> np.ndarray:
 
 
 def point_to(library: Library, version: int, folder: Path) -> None:
-    """Make `version` the one classify uses (after its transaction committed)."""
-    write_json(library.models_dir / POINTER, {"version": version, "classify": str(Path(folder) / FOLDER)})
+    """Make `version` the one classify uses (after its transaction committed); the path is stored
+    relative to the library, so a copy points to its own artifact."""
+    write_json(library.models_dir / POINTER, {"version": version, "classify": library.relative(Path(folder) / FOLDER)})
 
 
 def current_folder(library: Library) -> Path:
@@ -140,7 +141,7 @@ def current_folder(library: Library) -> Path:
         folder = Path(json.loads(pointer.read_text(encoding="utf-8"))["classify"])
     except (ValueError, KeyError, TypeError) as e:
         raise ArtifactError(f"{_fix(pointer)} (unreadable: {e})") from None
-    return folder if folder.is_absolute() else library.root / folder
+    return library.resolve(folder)
 
 
 def read_json(path: Path) -> Any:
@@ -152,13 +153,29 @@ def read_json(path: Path) -> Any:
         raise ArtifactError(f"{_fix(path)} (damaged: {e})") from None
 
 
-def _read_npy(path: Path, mmap: bool = True) -> np.ndarray:
+def _read_npy(path: Path, mmap: bool = True, finite: bool = False) -> np.ndarray:
+    """An artifact array; with `finite`, one holding NaN or infinity is damaged (it would score every
+    complaint as nothing, silently)."""
     try:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        arr = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
         raise ArtifactError(f"{_fix(path)} (file missing)") from None
     except (OSError, ValueError) as e:
         raise ArtifactError(f"{_fix(path)} (damaged: {e})") from None
+    if finite and (arr.dtype.kind not in "fiu" or not np.isfinite(arr).all()):
+        raise ArtifactError(f"{_fix(path)} (damaged: non-finite values)")
+    return arr
+
+
+def _read_dictionary(path: Path) -> dict:
+    """jieba.json: {"total": int, "freq": {word: int}}; anything else is a damaged artifact."""
+    d = read_json(path)
+    ok = (isinstance(d, dict) and isinstance(d.get("total"), int) and not isinstance(d.get("total"), bool)
+          and d["total"] > 0 and isinstance(d.get("freq"), dict)
+          and all(isinstance(k, str) and type(v) is int for k, v in d["freq"].items()))
+    if not ok:
+        raise ArtifactError(f"{_fix(path)} (damaged: not a jieba dictionary of word frequencies)")
+    return d
 
 
 @dataclass
@@ -181,7 +198,7 @@ class CompactModel:
     def neighbours(self) -> tuple[NeighbourIndex, dict]:
         """The past complaints' search index and their id, date, snippet and topic."""
         if self._neighbours is None:
-            vecs = _read_npy(self.folder / "neighbours.npy")
+            vecs = _read_npy(self.folder / "neighbours.npy", finite=True)
             meta = {k: _read_npy(self.folder / f"neighbours_{k}.npy") for k in NEIGHBOUR_FIELDS}
             for k, arr in meta.items():
                 if len(arr) != len(vecs):
@@ -199,14 +216,15 @@ def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
     if not folder.is_dir():
         raise ArtifactError(f"{_fix(folder)} (folder missing)")
     manifest = read_json(folder / "manifest.json")
-    if manifest.get("format") != FORMAT:
-        raise ArtifactError(f"{_fix(folder / 'manifest.json')} (format {manifest.get('format')!r}, expected {FORMAT})")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ArtifactError(f"{_fix(folder / 'manifest.json')} (format "
+                            f"{manifest.get('format') if isinstance(manifest, dict) else None!r}, expected {FORMAT})")
     table = read_json(folder / "topics.json")
     try:
         topics, taxonomy, ids = table["topics"], table["taxonomy"], table["topic_ids"]
     except (KeyError, TypeError):
         raise ArtifactError(f"{_fix(folder / 'topics.json')} (missing keys)") from None
-    centroids = _read_npy(folder / "centroids.npy", mmap=False)
+    centroids = _read_npy(folder / "centroids.npy", mmap=False, finite=True)
     by_id = {int(t["topic_id"]): t for t in topics}
     if centroids.shape[0] != len(ids) or any(i not in by_id for i in ids):
         raise ArtifactError(f"{_fix(folder / 'centroids.npy')} (does not match topics.json)")
@@ -218,7 +236,7 @@ def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
     hmm = bool(manifest.get("hmm", True))
     today = "jieba-" + lex.fingerprint() + ("" if hmm else "-nohmm")
     if today == manifest.get("segmenter_id"):
-        segmenter = Segmenter(lex, hmm=hmm, dictionary=read_json(folder / "jieba.json"))
+        segmenter = Segmenter(lex, hmm=hmm, dictionary=_read_dictionary(folder / "jieba.json"))
     else:
         warnings.warn(f"{folder}: fitted with lexicons {manifest.get('segmenter_id')}, now {today}; "
                       "topics may drift until `complaints fit` is run again", stacklevel=2)
@@ -229,9 +247,11 @@ def load_compact(folder: Path, lexicons: str | None = None) -> CompactModel:
         from ..embed.lexical import tfidf_rows
 
         terms = read_json(folder / "vocabulary.json")
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise ArtifactError(f"{_fix(folder / 'vocabulary.json')} (damaged: not a list of words)")
         vocab = {t: i for i, t in enumerate(terms)}
-        idf = _read_npy(folder / "idf.npy", mmap=False)
-        comp_t = _read_npy(folder / "components_T.npy")
+        idf = _read_npy(folder / "idf.npy", mmap=False, finite=True)
+        comp_t = _read_npy(folder / "components_T.npy", finite=True)
         if not (len(vocab) == len(idf) == comp_t.shape[0]) or comp_t.shape[1] != centroids.shape[1]:
             raise ArtifactError(f"{_fix(folder / 'components_T.npy')} (sizes disagree with the vocabulary)")
         ngram = tuple(manifest.get("ngram_range", (1, 1)))

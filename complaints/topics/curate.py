@@ -41,6 +41,11 @@ def show_topic(library: Library, topic_id: int, version: int | None = None, lexi
                             "text": t} for c, d, ch, t in ex.itertuples(index=False, name=None)]
         merged = s.query("SELECT topic_id FROM curation WHERE merged_into = ?", [topic_id])["topic_id"].tolist()
         rec["merged_from"] = [int(x) for x in merged]
+        into = s.scalar("SELECT merged_into FROM curation WHERE topic_id = ?", [topic_id])
+        rec["merged_into"] = None if into is None else int(into)  # a merged topic says where it went
+        if into is not None:
+            target = df[df["topic_id"] == int(into)]
+            rec["merged_into_label"] = None if target.empty else str(target.iloc[0]["label"])
     return {k: (int(v) if hasattr(v, "item") and isinstance(v.item(), int) else v) for k, v in rec.items()}
 
 
@@ -59,7 +64,9 @@ def _require(store: LibraryStore, version: int, topic_id: int) -> None:
 
 
 def rename_topic(library: Library, topic_id: int, label: str) -> None:
-    label = label.strip()
+    from ..text.normalize import collapse_space, strip_invisible
+
+    label = collapse_space(strip_invisible(label))  # no escape sequence or control character in a label
     if not label:
         raise CurationError("a topic label cannot be empty")
     with open_store(library, write=True) as s, s.transaction():

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
+from ..ingest.dates import EARLIEST, latest_plausible
 from ..store import LibraryStore
 
 COLUMNS = ["version", "topic_id", "label", "painpoint", "n_now", "share_now", "n_prev", "share_prev", "change",
@@ -19,7 +20,9 @@ COLUMNS = ["version", "topic_id", "label", "painpoint", "n_now", "share_now", "n
 
 def drift_summary(store: LibraryStore, version: int, prev: int, new: pd.DataFrame) -> list[dict]:
     """Compute, store (table `drift`) and return the rows, fastest-growing first."""
-    dated = pd.to_datetime(new["received_at"]).dropna()
+    # dates outside the plausible window (a library written before ingest refused them) are left out
+    dated = pd.to_datetime(pd.Series(new["received_at"]), errors="coerce").dropna()
+    dated = dated[(dated >= EARLIEST) & (dated <= latest_plausible())]
     start, end = (dated.min(), dated.max()) if len(dated) else (None, None)
     now = store.query("""SELECT topic_id, count(*) AS n FROM assignments
                          WHERE version = ? AND complaint_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1""",
@@ -53,7 +56,8 @@ def drift_summary(store: LibraryStore, version: int, prev: int, new: pd.DataFram
                      "is_new": bool(r is not None and int(r.first_version) == version),
                      "period_start": _ts(start), "period_end": _ts(end), "prev_start": _ts(prev_start),
                      "prev_end": _ts(start)})
-    rows.sort(key=lambda x: -(x["change"] if x["change"] is not None else x["share_now"]))
+    # fastest growing first; the unassigned complaints (topic -1) are not a topic that grows: last
+    rows.sort(key=lambda x: (x["topic_id"] < 0, -(x["change"] if x["change"] is not None else x["share_now"])))
     if rows:
         store.append("drift", pd.DataFrame(rows, columns=COLUMNS))
     return rows
@@ -69,6 +73,6 @@ def read_drift(store: LibraryStore, version: int | None = None) -> list[dict]:
     v = version if version is not None else store.scalar("SELECT max(version) FROM drift")
     if v is None:
         return []
-    df = store.query("SELECT * FROM drift WHERE version = ? ORDER BY change DESC NULLS LAST, n_now DESC", [v])
+    df = store.query("SELECT * FROM drift WHERE version = ? ORDER BY topic_id < 0, change DESC NULLS LAST, n_now DESC", [v])
     return [{k: None if not isinstance(x, str) and pd.isna(x) else x for k, x in r.items()}
             for r in df.to_dict("records")]

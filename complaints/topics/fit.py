@@ -136,26 +136,25 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         ids, texts = plan.ids, plan.texts
         times["sample"] = time.perf_counter() - t0
         seg = Segmenter(lexicons)
-        step("segment", 0, len(texts))
-        tokens = [seg.cut(t) for t in texts]
+        tokens = _cut_all(seg, texts, step)
         usable = _check_corpus(texts, tokens)
         fit_ids = [i for i, u in zip(ids, usable) if u]
         fit_texts = [t for t, u in zip(texts, usable) if u]
         times["segment"] = time.perf_counter() - t0
 
         t = time.perf_counter()
+        step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
         emb = _embedder_for(library, embedder, fit_texts, lexicons)
         with open_store(library, write=True) as store:
             with store.transaction():
                 cache = EmbeddingCache(store)
                 cached_before = cache.count()
-                vectors = embed_with_cache(emb, fit_texts, store,
-                                           progress=lambda d: step("embed", d, len(fit_texts)))
+                vectors = embed_with_cache(emb, fit_texts, store, progress=_counter("embed", len(fit_texts), step))
                 newly_embedded = cache.count() - cached_before
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        step("cluster", 0, 1)
+        step("cluster", 0, 0)  # no count inside UMAP/HDBSCAN: the bar pulses, the clock runs
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
                            lexicons=lexicons)
         model.min_topic_size = plan.min_topic_size(model)
@@ -169,6 +168,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
             times.update(model.seconds_)
 
         t = time.perf_counter()
+        step("pain points", 0, 0)
         taxonomy = load_taxonomy(lexicons)
         mapper = PainPointMapper(taxonomy).fit(emb)
         raw = model.topics_
@@ -176,6 +176,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
         pains = dict(zip(raw, mapper.predict([model.keywords_[r] for r in raw],
                                              np.stack([model.centroids_[r] for r in raw]),
                                              [[fit_tokens[i] for i in m] for m in members]))) if raw else {}
+        step("store", 0, 0)
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
@@ -184,8 +185,8 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                 artifact = _write_artifacts(library, version, model, emb, mapping, pains, fit_ids)
                 try:
                     _write_version(store, version, "fit", prev, embedder, emb, clustering, model, mapping,
-                                   lineage, first_seen, pains, lib_ids, all_ids, all_usable, artifact, seed,
-                                   sampled=plan)
+                                   lineage, first_seen, pains, lib_ids, all_ids, all_usable,
+                                   library.relative(artifact), seed, sample_size=plan.sample_size)
                     stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in fitted.labels_])
                     assigner = TopicAssigner().fit(vectors, stable_labels, core=fitted.method_ == "cluster",
                                                    centroids=stable_centroids(model, mapping))
@@ -211,7 +212,28 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = "
                          new_topic_ids=[s for s in stable if s not in carried], carried_topic_ids=carried,
                          skipped_no_content=int((~usable).sum()) + bulk_methods.get("no_content", 0),
                          newly_embedded=int(newly_embedded), sampled=plan.sampled,
-                         sample_size=len(ids) if plan.sampled else None, bulk_methods=bulk_methods)
+                         sample_size=plan.sample_size, bulk_methods=bulk_methods)
+
+
+def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> Callable[[int], None]:
+    """The embed cache reports increments; progress shows how many are done."""
+    done = [0]
+
+    def add(k: int) -> None:
+        done[0] += int(k)
+        step(stage, min(done[0], total), total)
+    return add
+
+
+def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[str]]:
+    """Segment every text, reporting progress every `every` texts (a long silent stage looks hung)."""
+    out, n = [], len(texts)
+    step("segment", 0, n)
+    for i, t in enumerate(texts, 1):
+        out.append(seg.cut(t))
+        if i % every == 0 or i == n:
+            step("segment", i, n)
+    return out
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:
@@ -257,8 +279,8 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
 
 def _write_version(store: LibraryStore, version: int, kind: str, prev: int | None, spec: str, emb,
                    clustering: str, model: TopicModel, mapping: dict[int, int], lineage: dict, first_seen: dict,
-                   pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: Path,
-                   seed: int, sampled=None) -> None:
+                   pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: str,
+                   seed: int, sample_size: int | None = None) -> None:
     rows = []
     for s in sorted(set(mapping.values())):
         raws = sorted((r for r, v in mapping.items() if v == s), key=lambda r: -model.sizes_[r])
@@ -296,8 +318,8 @@ def _write_version(store: LibraryStore, version: int, kind: str, prev: int | Non
         "embedder": spec, "embedder_id": emb.id, "clustering": clustering, "n_docs": len(all_ids),
         "n_topics": len(topics), "outlier_share": model.outlier_share_,
         "params": json.dumps({"min_topic_size": model.min_topic_size_, "seed": seed, "n_topics": model.n_topics,
-                              **({"sample_size": len(sampled.ids)} if sampled is not None and sampled.sampled else {})}),
-        "artifact_dir": str(artifact)}]))
+                              **({"sample_size": sample_size} if sample_size else {})}),
+        "artifact_dir": artifact}]))  # relative to the library: a copy points into itself
     # Curation is keyed by stable id and applies to the new version as well.
     apply_curation(store, version)
 

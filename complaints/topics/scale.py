@@ -38,6 +38,10 @@ class FitPlan:
     sampled: bool
     strata: object = None
 
+    @property
+    def sample_size(self) -> int | None:
+        return len(self.ids) if self.sampled else None
+
     def min_topic_size(self, model: TopicModel) -> int | None:
         """A sample sees each topic at the sampling rate, so its smallest topic is the full library's
         smallest topic at that rate: the same topics as a full fit would keep (never below 15)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -35,7 +36,7 @@ from .compact import (
 )
 from .drift import drift_summary
 from .emerging import EmergingTopics, ctfidf_keywords, mmr
-from .fit import FitError, auto_label, apply_curation, exclusive_fit, latest_version
+from .fit import FitError, _counter, auto_label, apply_curation, exclusive_fit, latest_version
 from .stable_ids import allocate_ids, merged_into, resolve_merge
 from .taxonomy import OTHER, PainPointMapper, load_taxonomy
 
@@ -102,7 +103,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
             params = json.loads(parent["params"] or "{}")
         if new.empty:
             return UpdateResult(version=None, parent_version=prev)
-        parent_dir = Path(parent["artifact_dir"])
+        parent_dir = library.resolve(parent["artifact_dir"])
         compact = load_compact(parent_dir / "classify", lexicons)
         emb = load_embedder(parent_dir / "embedder", lexicons=lexicons)
         texts = new["text"].tolist()
@@ -110,7 +111,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
 
         t = time.perf_counter()
         with open_store(library, write=True) as store, store.transaction():
-            vectors = embed_with_cache(emb, texts, store, progress=lambda d: step("embed", d, len(texts)))
+            vectors = embed_with_cache(emb, texts, store, progress=_counter("embed", len(texts), step))
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -257,21 +258,37 @@ def _write_update(store: LibraryStore, library: Library, version: int, prev: int
         "n_docs": n_docs, "n_topics": n_topics, "outlier_share": outliers / max(1, n_docs),
         "params": json.dumps({**json.loads(parent["params"] or "{}"), "new_complaints": len(ids),
                               "emerging": [g["topic_id"] for g in emerging]}),
-        "artifact_dir": str(library.models_dir / f"v{version}")}]))
+        "artifact_dir": library.relative(library.models_dir / f"v{version}")}]))
     apply_curation(store, version)
 
 
 def _write_folder(folder: Path, parent_dir: Path, version: int, prev: int, emb) -> None:
-    """The version folder: the parent's embedder (unchanged) and a manifest naming the parent."""
+    """The version folder: the parent's embedder (unchanged) and a manifest naming the parent and the
+    fitted model (as a path relative to this folder: a copied library points into itself)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     shutil.copytree(parent_dir / "embedder", folder / "embedder", copy_function=link_or_copy)
     bertopic = parent_dir / "bertopic"
     if not bertopic.exists():  # the parent is an update too: follow it to the fitted model
-        bertopic = (json.loads((parent_dir / "manifest.json").read_text(encoding="utf-8")).get("bertopic")
-                    if (parent_dir / "manifest.json").exists() else None)
+        stored = (json.loads((parent_dir / "manifest.json").read_text(encoding="utf-8")).get("bertopic")
+                  if (parent_dir / "manifest.json").exists() else None)
+        bertopic = None if stored is None else _from_manifest(parent_dir, stored)
     (folder / "manifest.json").write_text(json.dumps({
         "version": version, "kind": "update", "parent_version": prev, "embedder_id": emb.id,
-        "bertopic": None if bertopic is None else str(bertopic),
+        "bertopic": None if bertopic is None else os.path.relpath(bertopic, folder),
         "created_at": dt.datetime.now().isoformat(timespec="seconds")}, ensure_ascii=False, indent=2),
         encoding="utf-8")
+
+
+def _from_manifest(folder: Path, stored: str) -> Path:
+    """A manifest's path: relative to its folder; an absolute one (older versions) from `models/` on."""
+    p = Path(stored)
+    if not p.is_absolute():
+        return (folder / p).resolve()
+    parts = p.parts
+    if "models" in parts:
+        i = len(parts) - 1 - parts[::-1].index("models")
+        mapped = folder.parent.parent.joinpath(*parts[i:])  # folder is <root>/models/vN
+        if mapped.exists():
+            return mapped
+    return p
