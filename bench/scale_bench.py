@@ -8,7 +8,8 @@ complaints, the month's `report`, and `classify --file` throughput. A size/time 
 the fitted log-log slope of fit time against size. `--compare N` fits one library of N complaints
 twice, sampled and full (`--no-sample`), and reports the NMI between the two and of each against
 the truth. The machine's load average is printed with every step: timings on a shared machine are
-noisy. One command re-runs it all: python bench/scale_bench.py [--sizes 100000,300000,1000000].
+noisy. One command re-runs it all, writing its tables to bench/out/scale_bench.md after every size:
+python bench/scale_bench.py --sizes 100000,300000,1000000 --compare 200000
 """
 
 from __future__ import annotations
@@ -200,6 +201,8 @@ def main() -> None:
         r = size_run(n, args, env, work)
         rows.append(r)
         print(json.dumps({k: v for k, v in r.items() if k not in ("fit", "update")}, default=str), flush=True)
+        # the tables so far, after every size: a long run that stops later keeps what it measured
+        publish("\n".join(text + [stage_table(rows), summary_table(rows), slope_line(rows)]), "scale_bench.md")
     if rows:
         text.append(stage_table(rows))
         text.append(summary_table(rows))
