@@ -3,7 +3,7 @@
 Per size: a generated operator (true pain point per complaint) mixed with real-style tickets varied
 from ../shared/data/cocc_dev_tickets.csv (skipped when absent; see bench/scale_data.py) is ingested;
 then, each through the real CLI in a fresh process whose whole process tree is sampled for memory:
-`complaints fit` (seconds per stage, peak RSS, NMI against the truth), `update` of `--new` newer
+`complaints fit` (seconds per stage, peak memory (Pss, forked workers counted once), NMI against the truth), `update` of `--new` newer
 complaints, the month's `report`, and `classify --file` throughput. A size/time table closes with
 the fitted log-log slope of fit time against size. `--compare N` fits one library of N complaints
 twice, sampled and full (`--no-sample`), and reports the NMI between the two and of each against
@@ -55,18 +55,24 @@ def _tree(pid: int) -> list[int]:
 
 
 def _rss_mb(pid: int) -> float:
+    """Memory of the process tree: the sum of proportional set sizes (Pss), so the pages forked workers
+    share with their parent count once; summing VmRSS would count them once per worker."""
     total = 0
     for p in _tree(pid):
         try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
         except (OSError, StopIteration):
-            pass
+            try:
+                with open(f"/proc/{p}/status") as f:
+                    total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            except (OSError, StopIteration):
+                pass
     return total / 1024
 
 
 def run(cmd: list[str], env: dict, stdout=subprocess.PIPE) -> tuple[float, float, str]:
-    """(seconds, peak RSS of the whole process tree in MB, stdout) of one CLI call in a fresh process."""
+    """(seconds, peak memory of the whole process tree in MB (Pss), stdout) of one CLI call in a fresh process."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
     peak = [0.0]
@@ -116,7 +122,8 @@ def size_run(n: int, args, env: dict, work: Path) -> dict:
         ingest_file(lib, "complaints", f)
     ingest_s = time.perf_counter() - t
     row = {"size": n, "ingest_s": ingest_s, "load_fit": load()}
-    fit_s, fit_rss, out = run([str(BIN), "fit", "--library", str(lib.root), "--json"], env)
+    size = ["--sample-size", str(args.sample_size)] if args.sample_size else []
+    fit_s, fit_rss, out = run([str(BIN), "fit", "--library", str(lib.root), "--json", *size], env)
     fit = json.loads(out)
     row.update(fit_s=fit_s, fit_rss=fit_rss, fit=fit, load_fit_end=load())
     q = nmi_table(lib.root, data["truth"], data["ticket_truth"], fit["version"])
@@ -163,7 +170,8 @@ def compare(n: int, args, env: dict, work: Path) -> list[list]:
         for f in data["paths"]["old"]:
             ingest_file(lib, "complaints", f)
         before = load()
-        s, rss, out = run([str(BIN), "fit", "--library", str(lib.root), mode, "--json"], env)
+        size = ["--sample-size", str(args.sample_size)] if args.sample_size else []
+        s, rss, out = run([str(BIN), "fit", "--library", str(lib.root), mode, "--json", *size], env)
         fit = json.loads(out)
         q = nmi_table(lib.root, data["truth"], data["ticket_truth"], fit["version"])
         labels[mode] = q["labels"]
@@ -186,6 +194,8 @@ def main() -> None:
     ap.add_argument("--real-share", type=float, default=0.1, help="Share of real-style tickets (needs ../shared/data).")
     ap.add_argument("--classify-n", type=int, default=20_000)
     ap.add_argument("--compare", type=int, default=0, help="Also fit one library of this size sampled and full.")
+    ap.add_argument("--sample-size", type=int, help="`fit --sample-size` (default: the library's switch, 100,000); "
+                    "a small one exercises the sampled path on small sizes.")
     ap.add_argument("--work", type=Path, help="Working folder (default: a temporary one).")
     ap.add_argument("--keep", action="store_true", help="Keep libraries and data.")
     args = ap.parse_args()
@@ -209,7 +219,7 @@ def main() -> None:
         text.append(slope_line(rows))
     if args.compare:
         text.append(f"\n## sampled against full fit, {args.compare:,} complaints\n")
-        text.append(table(["fit", "complaints", "topics", "unassigned", "seconds", "topics s", "peak RSS GB",
+        text.append(table(["fit", "complaints", "topics", "unassigned", "seconds", "topics s", "peak PSS GB",
                            "NMI vs truth (generated)", "NMI vs operator label (tickets)", "load average"],
                           compare(args.compare, args, env, work)))
     publish("\n".join(text), "scale_bench.md")
@@ -226,7 +236,7 @@ def stage_table(rows: list[dict]) -> str:
             for r in rows]
     return "\n## fit, seconds per stage\n\n" + table(
         ["complaints", "sampled"] + [f"{s} s" for s in stages]
-        + ["wall s", "peak RSS GB", "topics", "unassigned", "NMI truth", "NMI tickets", "load average"], body)
+        + ["wall s", "peak PSS GB", "topics", "unassigned", "NMI truth", "NMI tickets", "load average"], body)
 
 
 def summary_table(rows: list[dict]) -> str:
@@ -238,8 +248,8 @@ def summary_table(rows: list[dict]) -> str:
                      f"{r['update_rss'] / 1024:.1f}", r["report_month"], round(r["report_s"], 1),
                      f"{r['report_rss'] / 1024:.1f}", f"{r['classify_rate']:,.0f}/s", r["load_update"]])
     return "\n## update, report, classify\n\n" + table(
-        ["complaints", "ingest s", "fit s", "update: new", "update s", "update / fit", "update RSS GB", "report month",
-         "report s", "report RSS GB", "classify --file", "load average"], body)
+        ["complaints", "ingest s", "fit s", "update: new", "update s", "update / fit", "update PSS GB", "report month",
+         "report s", "report PSS GB", "classify --file", "load average"], body)
 
 
 def slope_line(rows: list[dict]) -> str:
