@@ -3,7 +3,8 @@
 Per size: a generated operator (true pain point per complaint) mixed with real-style tickets varied
 from ../shared/data/cocc_dev_tickets.csv (skipped when absent; see bench/scale_data.py) is ingested;
 then, each through the real CLI in a fresh process whose whole process tree is sampled for memory:
-`complaints fit` (seconds per stage, peak memory (Pss, forked workers counted once), NMI against the truth), `update` of `--new` newer
+`complaints fit` (seconds per stage, peak memory as Pss: forked workers counted once, NMI against the
+truth), `update` of `--new` newer
 complaints, the month's `report`, and `classify --file` throughput. A size/time table closes with
 the fitted log-log slope of fit time against size. `--compare N` fits one library of N complaints
 twice, sampled and full (`--no-sample`), and reports the NMI between the two and of each against
