@@ -230,7 +230,7 @@ def main() -> None:
 
 def stage_table(rows: list[dict]) -> str:
     stages = ["sample", "segment", "embed", "topics", "assign", "keywords", "store"]
-    body = [[f"{r['size']:,}", "yes" if r["fit"].get("sampled") else "no"]
+    body = [[f"{r['fit']['n_docs']:,}", "yes" if r["fit"].get("sampled") else "no"]
             + [round(r["fit"]["seconds"].get(s, 0.0), 1) for s in stages]
             + [round(r["fit_s"], 1), f"{r['fit_rss'] / 1024:.1f}", r["fit"]["n_topics"], f"{r['unassigned']:.1%}",
                f"{r['nmi_truth']:.3f}", f"{r['nmi_tickets']:.3f}", f"{r['load_fit']} → {r['load_fit_end']}"]
@@ -244,7 +244,7 @@ def summary_table(rows: list[dict]) -> str:
     body = []
     for r in rows:
         up = r["update"]
-        body.append([f"{r['size']:,}", round(r["ingest_s"], 1), round(r["fit_s"], 1),
+        body.append([f"{r['fit']['n_docs']:,}", round(r["ingest_s"], 1), round(r["fit_s"], 1),
                      f"{up['new_complaints']:,}", round(r["update_s"], 1), f"{r['update_s'] / r['fit_s']:.1%}",
                      f"{r['update_rss'] / 1024:.1f}", r["report_month"], round(r["report_s"], 1),
                      f"{r['report_rss'] / 1024:.1f}", f"{r['classify_rate']:,.0f}/s", r["load_update"]])
@@ -256,7 +256,7 @@ def summary_table(rows: list[dict]) -> str:
 def slope_line(rows: list[dict]) -> str:
     if len(rows) < 2:
         return ""
-    x = np.log([r["size"] for r in rows])
+    x = np.log([r["fit"]["n_docs"] for r in rows])
     y = np.log([r["fit_s"] for r in rows])
     slope = np.polyfit(x, y, 1)[0]
     return (f"\nfit time against size, log-log slope {slope:.2f} from {rows[0]['size']:,} to {rows[-1]['size']:,} "
