@@ -257,3 +257,19 @@ def test_cli_fit_says_it_sampled(sampled):
     r = runner.invoke(app, ["fit", "--library", str(lib.root), "--sample-size", str(SAMPLE), "--no-sample", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["sampled"] is False
+
+
+def test_known_texts_in_the_artifact_are_bounded(sampled):
+    """A big library's classify artifact keeps a bounded, id-hashed subset of its own texts (known.py)."""
+    lib, _, res = sampled
+    from complaints.painpoints.taxonomy import load_taxonomy
+    from complaints.topics.known import known_from_store
+
+    keys = [p.key for p in load_taxonomy()]
+    with open_store(lib) as store:
+        full = known_from_store(store, res.version, keys)
+        capped = known_from_store(store, res.version, keys, limit=500)
+        again = known_from_store(store, res.version, keys, limit=500)
+    assert 0 < len(capped["known_hash"]) <= 500 < len(full["known_hash"])
+    assert set(capped["known_hash"].tolist()) <= set(full["known_hash"].tolist())
+    assert (capped["known_hash"] == again["known_hash"]).all()  # the same subset every time
