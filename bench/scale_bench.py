@@ -229,7 +229,7 @@ def main() -> None:
 
 
 def stage_table(rows: list[dict]) -> str:
-    stages = ["sample", "segment", "embed", "topics", "assign", "keywords", "store"]
+    stages = ["segment", "painpoints", "sample", "embed", "topics", "assign", "keywords", "store"]
     body = [[f"{r['fit']['n_docs']:,}", "yes" if r["fit"].get("sampled") else "no"]
             + [round(r["fit"]["seconds"].get(s, 0.0), 1) for s in stages]
             + [round(r["fit_s"], 1), f"{r['fit_rss'] / 1024:.1f}", r["fit"]["n_topics"], f"{r['unassigned']:.1%}",
