@@ -72,7 +72,15 @@ class AssignState:
     def vectors(self, tokens: list[list[str]], texts: Sequence[str]) -> np.ndarray:
         if getattr(self.embedder, "kind", "") == "lexical":
             return np.asarray(self.embedder._embed_tokens(tokens), dtype=np.float32)  # the tokens just cut
-        return np.asarray(self.embedder.transform(list(texts)), dtype=np.float32)
+        view = getattr(self.segmenter, "neural_text", None)  # what the fit embedded (embed_with_cache)
+        parts = getattr(self.embedder, "parts", None)
+        if view is None:
+            return np.asarray(self.embedder.transform(list(texts)), dtype=np.float32)
+        if parts is not None:  # hybrid: the lexical part reads the text, the neural part the view
+            lex, neu = parts
+            return np.asarray(self.embedder.combine(lex.transform(list(texts)), neu.transform([view(t) for t in texts])),
+                              dtype=np.float32)
+        return np.asarray(self.embedder.transform([view(t) for t in texts]), dtype=np.float32)
 
     def save(self, folder: Path) -> Path:
         """Write the state for Spark executors: the embedder in its own format, arrays as .npy."""
