@@ -271,3 +271,66 @@ def test_spark_submit_to_a_standalone_cluster(demo, standalone):
     f = pd.read_parquet(base / "f.parquet").sort_values("customer_key").reset_index(drop=True)
     want = build_features(demo["lib"], "2026-07-01").sort_values("customer_key").reset_index(drop=True)
     assert len(f) == len(want) and (f["complaints_180d"].to_numpy() == want["complaints_180d"].to_numpy()).all()
+
+
+# --- the topic fit: sample on the driver, the rest placed on executors ------------------------------------
+
+SPARK_FIT = {"embedder": "lexical", "clustering": "kmeans", "sample_size": 400}
+
+
+def _version(lib, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from complaints.store import open_store
+
+    with open_store(lib) as s:
+        a = s.query("SELECT complaint_id, topic_id, painpoint, confidence, method FROM assignments "
+                    "WHERE version = ? ORDER BY complaint_id", [version])
+        t = s.query("SELECT topic_id, label, keywords, keywords_diverse, painpoint, size, examples FROM topics "
+                    "WHERE version = ? ORDER BY topic_id", [version])
+    return a, t
+
+
+def _same_fit(lib_a, lib_b, version: int) -> None:
+    (a1, t1), (a2, t2) = _version(lib_a, version), _version(lib_b, version)
+    placed = len(a1) - SPARK_FIT["sample_size"]  # outside the sample: placed by the bulk (locally or on Spark)
+    assert len(a1) == len(a2) > 900 and a1["method"].isin(["centroid", "neighbours"]).sum() > placed / 2
+    pd.testing.assert_frame_equal(a1.drop(columns="confidence"), a2.drop(columns="confidence"))
+    assert (a1["confidence"] - a2["confidence"]).abs().max() < 1e-6
+    pd.testing.assert_frame_equal(t1, t2)
+
+
+def test_spark_fit_equals_the_local_sampled_fit(spark, tmp_path_factory):
+    from complaints.spark.fit import spark_bulk
+
+    base = tmp_path_factory.mktemp("sparkfit")
+    local_lib = generated_library(base / "local", n_customers=700, seed=5, files=("complaints",))[1]
+    spark_lib = generated_library(base / "spark", n_customers=700, seed=5, files=("complaints",))[1]
+    local = fit_library(local_lib, **SPARK_FIT)
+    remote = fit_library(spark_lib, bulk=spark_bulk(spark, spark_lib, base / "work", partitions=3), **SPARK_FIT)
+    assert local.sampled and remote.sampled and remote.sample_size == 400
+    assert remote.bulk_methods == local.bulk_methods
+    _same_fit(local_lib, spark_lib, 1)
+    assert not (base / "work" / "placed.parquet").exists()  # the executors' rows were imported, then removed
+
+
+def test_cli_spark_fit_on_a_standalone_cluster(standalone, tmp_path_factory):
+    """`spark-submit --master spark://…` runs `complaints spark fit`: executors on the worker place the
+    complaints outside the sample, and the library gets the version the local path writes."""
+    import subprocess
+
+    base = tmp_path_factory.mktemp("clusterfit")
+    lib = generated_library(base / "cluster", n_customers=700, seed=5, files=("complaints",))[1]
+    ref = generated_library(base / "local", n_customers=700, seed=5, files=("complaints",))[1]
+    apps = set(standalone["base"].glob("work/app-*"))
+    cli = Path(__file__).resolve().parent.parent / "cli.py"
+    r = subprocess.run([str(standalone["bin"] / "spark-submit"), "--master", standalone["url"],
+                        "--conf", "spark.executor.memory=1g", str(cli), "spark", "fit", "--master", "submit",
+                        "--library", str(lib.root), "--sample-size", "400", "--clustering", "kmeans",
+                        "--workdir", str(base / "work"), "--keep"],
+                       env=standalone["env"], cwd=standalone["base"], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    assert "placed on Spark executors" in r.stdout
+    new_apps = set(standalone["base"].glob("work/app-*")) - apps
+    assert new_apps and any(new_apps.pop().glob("*/stderr")), "no executor ran on the worker"
+    assert (base / "work" / "placed.parquet").exists()  # --keep: the rows the executors wrote
+    fit_library(ref, **{k: v for k, v in SPARK_FIT.items()})
+    _same_fit(ref, lib, 1)

@@ -88,6 +88,51 @@ def spark_classify_cmd(input_path: Annotated[str, typer.Option("--input", help="
               f"into {output}", highlight=False)
 
 
+@spark_app.command("fit")
+@friendly
+def spark_fit_cmd(library: LibraryOpt = None, master: MasterOpt = "local[2]",
+                  sample_size: Annotated[Optional[int], typer.Option(
+                      help="Complaints the driver fits the topics on (a stratified sample; default 100,000).")] = None,
+                  workdir: Annotated[Optional[Path], typer.Option(
+                      help="Folder every executor can read, for the assignment state and the parquet the executors "
+                           "write (default: the library's models/spark-fit).")] = None,
+                  partitions: Annotated[Optional[int], typer.Option(help="Repartition the complaints to place.")] = None,
+                  keep: Annotated[bool, typer.Option(help="Keep the exported input and the executors' parquet.")] = False,
+                  embedder: Annotated[str, typer.Option(help="lexical (default) or another embedder spec.")] = "lexical",
+                  clustering: Annotated[str, typer.Option(help="hdbscan-eom, hdbscan or kmeans.")] = "hdbscan-eom",
+                  seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+                  lexicons: LexOpt = None, as_json: JsonOpt = False) -> None:
+    """Fit topics on a stratified sample on the driver and place every other complaint on Spark executors;
+    the result is imported into the library as a new model version, the same as `complaints fit` writes.
+
+    A library no larger than --sample-size is fitted on every complaint, locally.
+
+    Example: complaints spark fit --master spark://host:7077 --workdir /shared/complaints-fit
+    """
+    from complaints.spark.fit import spark_bulk
+    from complaints.topics.fit import fit_library
+
+    lib = library_of(library)
+    folder = workdir or lib.models_dir / "spark-fit"
+    spark, started = _spark(master)
+    try:
+        res = fit_library(lib, embedder=embedder, clustering=clustering, seed=seed, lexicons=lex_arg(lexicons),
+                          sample_size=sample_size,
+                          bulk=spark_bulk(spark, lib, folder, lexicons=lex_arg(lexicons), partitions=partitions,
+                                          keep=keep))
+    finally:
+        if started:
+            spark.stop()
+    if as_json:
+        print_json(res.to_dict())
+        return
+    where = (f"topics fitted on a stratified sample of {res.sample_size:,} on the driver, the other "
+             f"{res.n_docs - res.sample_size:,} placed on Spark executors") if res.sampled else \
+        "the library is not larger than the sample size: fitted on every complaint on the driver"
+    out.print(f"model version {res.version}: {res.n_topics} topics on {res.n_docs:,} complaints; {where} "
+              f"({res.seconds['total']:.0f}s)", highlight=False)
+
+
 @spark_app.command("features")
 @friendly
 def spark_features_cmd(as_of: AsOfOpt, input_dir: Annotated[str, typer.Option(

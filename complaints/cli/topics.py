@@ -31,10 +31,17 @@ def fit(library: LibraryOpt = None,
         min_topic_size: Annotated[Optional[int], typer.Option(help="Smallest topic (default scales with size).")] = None,
         n_topics: Annotated[Optional[int], typer.Option(help="Number of topics for --clustering kmeans.")] = None,
         seed: Annotated[int, typer.Option(help="Random seed (UMAP, clustering).")] = 42,
+        sample: Annotated[Optional[bool], typer.Option(
+            "--sample/--no-sample", help="Fit the topics on a stratified sample and place the rest in batches "
+                                         "(default: automatically, past --sample-size complaints).")] = None,
+        sample_size: Annotated[Optional[int], typer.Option(
+            help="Complaints a full fit handles; larger libraries are sampled to this size (default 100,000).")] = None,
         lexicons: LexOpt = None, as_json: JsonOpt = False) -> None:
     """Fit pain-point topics on every complaint in the library, as a new model version.
 
     Topic ids are stable: a refit keeps the ids, labels and curation of topics it finds again.
+    Past 100,000 complaints the topics are fitted on a stratified sample (by month, channel and
+    pain point) and every other complaint is placed on them as `update` does, in batches on every core.
 
     Example: complaints fit --embedder lexical
     """
@@ -48,10 +55,15 @@ def fit(library: LibraryOpt = None,
 
         res = fit_library(library_of(library), embedder=embedder, clustering=clustering, min_topic_size=min_topic_size,
                           n_topics=n_topics, seed=seed, lexicons=lex_arg(lexicons), progress=step, outliers=outliers,
-                          form=form)
+                          form=form, sample=sample, sample_size=sample_size)
     if as_json:
         print_json(res.to_dict())
         return
+    if res.sampled:
+        placed = ", ".join(f"{n:,} {_BULK.get(m, m)}" for m, n in res.bulk_methods.items())
+        out.print(f"{res.n_docs:,} complaints: topics fitted on a stratified sample of {res.sample_size:,} "
+                  f"(by month, channel and pain point); the other {res.n_docs - res.sample_size:,} placed on them "
+                  f"as `complaints update` does ({placed})", highlight=False)
     out.print(f"model version {res.version}: {res.n_topics} topics on {res.n_docs:,} complaints "
               f"({res.outlier_share:.1%} unassigned, {res.placed_by_outlier_reduction:.1%} placed only by outlier "
               f"reduction) with embedder {res.embedder} in {res.seconds['total']:.0f}s; "
@@ -77,6 +89,10 @@ def _print_painpoints(pp: dict, n: int) -> None:
               + (f"; {moved:,} complaints left a topic of another pain point" if moved else "")
               + ("; pain-point model refitted, every complaint decided again" if pp.get("refit") else ""),
               highlight=False)
+
+
+_BULK = {"centroid": "by topic centre", "neighbours": "by their nearest complaints",
+         "outlier_reduction": "on the nearest topic", "unassigned": "unassigned", "no_content": "without content"}
 
 
 @app.command()

@@ -38,6 +38,9 @@ from .known import KnownTexts, known_from_store, save_known
 
 FORMAT = 1
 FOLDER = "classify"
+# Past complaints kept for the neighbour vote and "similar complaints": a fixed-size, id-hashed
+# sample past this, so the artifact (and every update that rewrites it) stays bounded in a big library.
+NEIGHBOURS_MAX = 200_000
 POINTER = "current.json"
 SNIPPET_CHARS = 60
 NEIGHBOUR_FIELDS = ("ids", "dates", "snippets", "topics")
@@ -102,6 +105,7 @@ def write_compact(folder: Path, *, version: int, embedder, segmenter_dictionary:
     np.save(out / "centroids.npy", assigner.centroids_.astype(np.float32))
     # Grouped by topic and float32, so classify memory-maps them and reads only the topics it searches.
     order = np.argsort(topic_order_key(np.asarray(neighbours["topics"]), assigner.topic_ids_), kind="stable")
+    order = order[keep_neighbours(neighbours["ids"], NEIGHBOURS_MAX)[order]]
     np.save(out / "neighbours.npy", np.asarray(neighbour_vectors, dtype=np.float32)[order])
     for key in NEIGHBOUR_FIELDS:
         values = [neighbours[key][i] for i in order]
@@ -119,10 +123,24 @@ def write_compact(folder: Path, *, version: int, embedder, segmenter_dictionary:
         "format": FORMAT, "version": version, "embedder_kind": kind, "embedder_id": embedder.id,
         "segmenter_id": segmenter_id, "hmm": bool(getattr(getattr(embedder, "segmenter", None), "hmm", True)),
         "ngram_range": list(getattr(embedder, "ngram_range", (1, 1))), "dim": int(assigner.centroids_.shape[1]),
-        "n_topics": len(assigner.topic_ids_), "n_neighbours": len(neighbour_vectors),
+        "n_topics": len(assigner.topic_ids_), "n_neighbours": len(order),
         "created_at": dt.datetime.now().isoformat(timespec="seconds"),
     })
     return out
+
+
+def keep_neighbours(ids, limit: int) -> np.ndarray:
+    """Which past complaints the artifact keeps: all up to `limit`, else the `limit` with the smallest
+    hash of their id — a uniform sample that later updates keep (a complaint once dropped stays out)."""
+    n = len(ids)
+    keep = np.ones(n, dtype=bool)
+    if n > limit:
+        import zlib
+
+        h = np.fromiter((zlib.crc32(str(i).encode("utf-8")) for i in ids), dtype=np.int64, count=n)
+        keep[:] = False
+        keep[np.argsort(h, kind="stable")[:limit]] = True
+    return keep
 
 
 def point_to(library: Library, version: int, folder: Path) -> None:

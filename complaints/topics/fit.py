@@ -26,6 +26,7 @@ from .known import known_from_store
 from .model import DEFAULT_CLUSTERING, OUTLIER, TopicModel
 from .modelform import form_summary, save_form
 from .nesting import nest_model
+from .scale import fit_rest, library_rows, plan_sample
 from .stable_ids import assign_stable_ids
 from .summary import by_reduction, painpoint_summary
 
@@ -55,6 +56,9 @@ class FitResult:
     painpoints: dict = field(default_factory=dict)
     placed_by_outlier_reduction: float = 0.0  # share of complaints that reach a topic only through it
     form: dict = field(default_factory=dict)  # what the learned form holds: fields, boilerplate, words
+    sampled: bool = False  # topics fitted on a stratified sample, the rest placed in bulk (topics/scale.py)
+    sample_size: int | None = None
+    bulk_methods: dict[str, int] = field(default_factory=dict)  # how the bulk placed the rest
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,7 +131,8 @@ NESTING = ("within", "enforce", "semi")
 def fit_library(library: Library, embedder: str = "lexical", clustering: str = DEFAULT_CLUSTERING,
                 min_topic_size: int | None = None, n_topics: int | None = None, seed: int = 42,
                 lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None,
-                outliers: str = "knn", form: bool = True, nesting: str = "within") -> FitResult:
+                outliers: str = "knn", form: bool = True, nesting: str = "within", sample: bool | None = None,
+                sample_size: int | None = None, workers: int | None = None, bulk: Callable | None = None) -> FitResult:
     """Fit a new model version on every complaint in the library.
 
     The ticket form is learned first (modelform.py) and left out of everything the model sees;
@@ -138,6 +143,8 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
     hold. `outliers` is how complaints the clustering left out are placed: "knn" (only where most of
     their nearest clustered complaints agree), "centroid" (all, to the nearest topic) or "none".
     `form=False` skips learning the form (places and emoticons still stay out of the topics).
+    Past `sample_size` complaints (default `sample.SWITCH`; `sample` forces it) the topics are fitted
+    on a stratified sample and the rest placed on those of its pain point (topics/scale.py).
     """
     import time
 
@@ -166,15 +173,18 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         clauses = _cut_all(seg, texts, step)
         tokens = [[w for c in cl for w in c] for cl in clauses]
         usable = _check_corpus(texts, tokens)
-        fit_ids = [i for i, u in zip(ids, usable) if u]
-        fit_texts = [t for t, u in zip(texts, usable) if u]
         times["segment"] = time.perf_counter() - t0
 
         t = time.perf_counter()
         with open_store(library) as store:
             pmodel, decisions, sup = painpoint_stage.run(store, ids, texts, tokens, docs["attributes"].tolist(),
                                                          lexicons, prev, progress=step)
-        times["painpoints"] = time.perf_counter() - t
+            t1 = time.perf_counter()
+            plan = plan_sample(store, ids, usable, decisions["painpoint"].tolist(), sample, sample_size, seed)
+        times["painpoints"], times["sample"] = t1 - t, time.perf_counter() - t1
+        rows = plan.rows  # the complaints the topics are fitted on: every one with content, or the sample
+        fit_ids = [i for i, u in zip(ids, rows) if u]
+        fit_texts = [t for t, u in zip(texts, rows) if u]
 
         t = time.perf_counter()
         step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
@@ -190,7 +200,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
 
         t = time.perf_counter()
         step("cluster", 0, 0)  # no count inside UMAP/HDBSCAN: the bar pulses, the clock runs
-        fit_pp = decisions[usable]
+        fit_pp = decisions[rows]
         y = None
         if nesting == "semi":
             index = {k: i for i, k in enumerate(pmodel.keys_)}
@@ -198,27 +208,37 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         groups = fit_pp["painpoint"].to_numpy(dtype=object) if nesting == "within" else None
         model = TopicModel(clustering=clustering, min_topic_size=min_topic_size, n_topics=n_topics, seed=seed,
                            lexicons=lexicons, segmenter=seg, reduce_outliers=outliers != "none",
-                           outlier_strategy="knn" if outliers == "knn" else "embeddings",
-                           ).fit(fit_texts, vectors, embedder=emb, clauses=[c for c, u in zip(clauses, usable) if u],
-                                 y=y, groups=groups)
+                           outlier_strategy="knn" if outliers == "knn" else "embeddings")
+        model.min_topic_size = plan.min_topic_size(model)
+        model.fit(fit_texts, vectors, embedder=emb, clauses=[c for c, u in zip(clauses, rows) if u], y=y, groups=groups)
         times["topics"] = time.perf_counter() - t
+        fitted, nested_before = model, None  # the model over the complaints it was fitted on
+        if plan.sampled:  # nest the sample's topics, place the rest on those of their pain point
+            model, nested_before = fit_rest(library, prev, fitted, plan, docs, decisions, tokens, usable, emb, seg,
+                                            vectors, fit_pp, workers=workers, progress=step, bulk=bulk)
+            times.update(model.seconds_)
 
         t = time.perf_counter()
         step("store", 0, 0)
         with open_store(library, write=True) as store:
             with store.transaction():
                 version = (latest_version(store) or 0) + 1
-                mapping, lineage, first_seen = assign_stable_ids(store, prev, fit_ids, model.labels_, model.topics_)
-                pains, nested = nest_model(store, model, mapping, fit_texts, vectors, emb, fit_pp)
-                decisions.loc[usable, nested.columns] = nested.to_numpy()
-                mapping = {r: s for r, s in mapping.items() if r in pains}
+                if nested_before is None:
+                    mapping, lineage, first_seen = assign_stable_ids(store, prev, fit_ids, model.labels_, model.topics_)
+                    pains, nested = nest_model(store, model, mapping, fit_texts, vectors, emb, fit_pp)
+                    decisions.loc[rows, nested.columns] = nested.to_numpy()
+                    mapping = {r: s for r, s in mapping.items() if r in pains}
+                else:
+                    mapping, lineage, first_seen, pains, _ = nested_before
                 artifact = _write_artifacts(library, version, model, emb, mapping, pains, fit_ids)
                 try:
                     _write_version(store, version, "fit", prev, embedder, emb, clustering, model, mapping,
-                                   lineage, first_seen, pains, fit_ids, ids, usable, library.relative(artifact), seed, decisions,
-                                   {"painpoint_fingerprint": sup.fingerprint, "nesting": nesting})
-                    stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in model.labels_])
-                    assigner = TopicAssigner().fit(vectors, stable_labels, core=model.method_ == "cluster",
+                                   lineage, first_seen, pains, library_rows(model, fit_ids), ids,
+                                   library.relative(artifact), seed, decisions,
+                                   {"painpoint_fingerprint": sup.fingerprint, "nesting": nesting,
+                                    **({"sample_size": plan.sample_size} if plan.sampled else {})})
+                    stable_labels = np.array([mapping.get(int(r), OUTLIER) for r in fitted.labels_])
+                    assigner = TopicAssigner().fit(vectors, stable_labels, core=fitted.method_ == "cluster",
                                                    centroids=stable_centroids(model, mapping))
                     write_compact(artifact, version=version, embedder=emb,
                                   segmenter_dictionary=seg.dictionary_subset(texts),
@@ -244,7 +264,8 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
                          skipped_no_content=int((~usable).sum()), newly_embedded=int(newly_embedded),
                          painpoints=painpoint_summary(decisions, sup, model.method_),
                          placed_by_outlier_reduction=round(by_reduction(model, len(ids)), 4),
-                         form=form_summary(seg.form))
+                         form=form_summary(seg.form), sampled=plan.sampled, sample_size=plan.sample_size,
+                         bulk_methods=getattr(model, "bulk_methods_", {}))
 
 
 def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> Callable[[int], None]:
@@ -313,7 +334,7 @@ def _write_artifacts(library: Library, version: int, model: TopicModel, emb, map
 
 def _write_version(store: LibraryStore, version: int, kind: str, prev: int | None, spec: str, emb,
                    clustering: str, model: TopicModel, mapping: dict[int, int], lineage: dict, first_seen: dict,
-                   pains: dict, fit_ids: list[str], all_ids: list[str], usable: np.ndarray, artifact: str,
+                   pains: dict, fit_ids: list[str], all_ids: list[str], artifact: str,
                    seed: int, decisions: pd.DataFrame, extra_params: dict) -> None:
     rows = []
     for s in sorted(set(mapping.values())):

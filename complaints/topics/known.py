@@ -6,7 +6,9 @@ analyst's correction or the operator's category, which a bare text does not carr
 artifact keeps, per distinct masked text of the version, a 64-bit hash with the topic, its
 confidence and the pain point decision the library stores (the most common one when a text
 occurs several times). Fixed-width numpy arrays, sorted by hash and memory-mapped: a lookup is a
-binary search. numpy only; `text_hash` must agree with `complaints.painpoints.classifier.text_key`.
+binary search. Past `KNOWN_MAX` complaints (a sampled fit of a big library) it keeps those with the
+smallest hash of their id, as compact.py keeps neighbours, so the artifact stays bounded; the
+others are classified like any new text. numpy only; `text_hash` must agree with `complaints.painpoints.classifier.text_key`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 FILES = ("known_hash", "known_topic", "known_confidence", "known_painpoint", "known_pconf", "known_status")
 STATUS = ("assigned", "uncertain")
+KNOWN_MAX = 200_000
 
 
 def text_hash(text: str) -> int:
@@ -49,10 +52,11 @@ def known_arrays(rows, keys: list[str]) -> dict[str, np.ndarray]:
             "known_status": np.array([r[4] for r in recs], dtype=np.int8)}
 
 
-def known_from_store(store, version: int, keys: list[str]) -> dict[str, np.ndarray]:
+def known_from_store(store, version: int, keys: list[str], limit: int = KNOWN_MAX) -> dict[str, np.ndarray]:
     cur = store.query("""SELECT c.text, a.topic_id, a.confidence, a.painpoint, a.painpoint_confidence,
                                 a.painpoint_status
-                         FROM assignments a JOIN complaints c USING (complaint_id) WHERE a.version = ?""", [version])
+                         FROM assignments a JOIN complaints c USING (complaint_id) WHERE a.version = ?
+                         ORDER BY hash(a.complaint_id), a.complaint_id LIMIT ?""", [version, int(limit)])
     return known_arrays(cur.itertuples(index=False, name=None), keys)
 
 
