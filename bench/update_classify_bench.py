@@ -137,7 +137,7 @@ def classify_rows(tmp: Path, lib, old, new, args, rows: list) -> None:
     rows.append(["BERTopic.load + transform 1 text, fresh process", f"median of {len(bt)}", round(bt_s, 2),
                  f"classify is {bt_s / statistics.median(cold):.0f}x faster", ">= 10x"])
 
-    sample = pd.concat([new, old.sample(10_000 - len(new), random_state=0)])[["工单编号", "投诉内容"]]
+    sample = pd.concat([new, old.sample(min(len(old), max(0, 10_000 - len(new))), random_state=0)])[["工单编号", "投诉内容"]]
     sample.to_csv(tmp / "batch.csv", index=False)
     f_s = wall([str(BIN), "classify", "--file", str(tmp / "batch.csv"), "--json", "--top-k", "3"], env=env)
     rows.append(["classify --file, 10,000 complaints, fresh process", f"{len(sample) / f_s:,.0f} complaints/s",
