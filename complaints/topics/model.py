@@ -66,9 +66,7 @@ class TopicModel:
         here when not given); labels are phrases inside one clause. `y`: an optional class per text
         (-1 = unknown) for semi-supervised UMAP (BERTopic's `y=`); `groups`: a group per text (its pain
         point): topics are then clustered within each group (within.py)."""
-        import logging
 
-        from bertopic import BERTopic
         from bertopic.vectorizers import ClassTfidfTransformer
 
 
@@ -84,22 +82,14 @@ class TopicModel:
         strategy = make_clustering(self.clustering, self.n_topics)
         reducer, clusterer = strategy.build(n, mts, self.seed)
         vectorizer = make_vectorizer(self.tokenizer_, min_df=2 if n >= 200 else 1)
-        model = BERTopic(language="multilingual", embedding_model=None, umap_model=reducer,
-                         hdbscan_model=clusterer, vectorizer_model=vectorizer,
-                         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-                         top_n_words=max(30, self.top_n_words), min_topic_size=mts,
-                         calculate_probabilities=False, verbose=False)
-        logging.getLogger("BERTopic").setLevel(logging.ERROR)  # BERTopic() resets it to WARNING
+        model = self._bertopic(reducer, clusterer, vectorizer, mts)
         initial, _ = model.fit_transform(texts, embeddings=embeddings, y=None if y is None else list(y))
         initial = np.asarray(initial)
         if not (initial != OUTLIER).any():
             # Density clustering found nothing (small or uniform library): fall back to k-means
             # rather than leave every complaint unassigned.
             reducer, clusterer = make_clustering("kmeans", max(2, n // mts)).build(n, mts, self.seed)
-            model = BERTopic(language="multilingual", embedding_model=None, umap_model=reducer,
-                             hdbscan_model=clusterer, vectorizer_model=vectorizer,
-                             ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-                             top_n_words=max(30, self.top_n_words), min_topic_size=mts, verbose=False)
+            model = self._bertopic(reducer, clusterer, vectorizer, mts)
             initial = np.asarray(model.fit_transform(texts, embeddings=embeddings)[0])
             self.clustering_used_ = "kmeans"
         else:
@@ -122,28 +112,35 @@ class TopicModel:
         self._describe(texts, embeddings, embedder)
         return self
 
-    def _fit_within(self, texts: list[str], embeddings: np.ndarray, embedder, groups: np.ndarray,
-                    mts: int) -> "TopicModel":
-        """Topics clustered within each group, then described together by one BERTopic (manual mode)."""
+    def _bertopic(self, reducer, clusterer, vectorizer, mts: int):
+        """BERTopic as every fit path here configures it (no probabilities: outliers are placed apart)."""
         import logging
 
         from bertopic import BERTopic
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        model = BERTopic(language="multilingual", embedding_model=None, umap_model=reducer,
+                         hdbscan_model=clusterer, vectorizer_model=vectorizer,
+                         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+                         top_n_words=max(30, self.top_n_words), min_topic_size=mts,
+                         calculate_probabilities=False, verbose=False)
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)  # BERTopic() resets it to WARNING
+        return model
+
+    def _fit_within(self, texts: list[str], embeddings: np.ndarray, embedder, groups: np.ndarray,
+                    mts: int) -> "TopicModel":
+        """Topics clustered within each group, then described together by one BERTopic (manual mode)."""
+
         from bertopic.cluster import BaseCluster
         from bertopic.dimensionality import BaseDimensionalityReduction
-        from bertopic.vectorizers import ClassTfidfTransformer
 
         from .within import cluster_within
 
         outliers = None if not self.reduce_outliers else "knn" if self.outlier_strategy == "knn" else "centroid"
         labels, initial = cluster_within(embeddings, groups, self.clustering, mts, self.n_topics, self.seed,
                                          outliers=outliers, knn=self.knn, knn_share=self.knn_share)
-        model = BERTopic(language="multilingual", embedding_model=None, umap_model=BaseDimensionalityReduction(),
-                         hdbscan_model=BaseCluster(),
-                         vectorizer_model=make_vectorizer(self.tokenizer_, min_df=2 if len(texts) >= 200 else 1),
-                         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-                         top_n_words=max(30, self.top_n_words), min_topic_size=mts,
-                         calculate_probabilities=False, verbose=False)
-        logging.getLogger("BERTopic").setLevel(logging.ERROR)
+        model = self._bertopic(BaseDimensionalityReduction(), BaseCluster(),
+                               make_vectorizer(self.tokenizer_, min_df=2 if len(texts) >= 200 else 1), mts)
         topics = np.asarray(model.fit_transform(texts, embeddings=embeddings, y=labels.tolist())[0])
         self.bertopic_, self.labels_ = model, topics  # BERTopic renumbers topics by size
         self.initial_labels_ = np.where(initial != OUTLIER, topics, OUTLIER)
