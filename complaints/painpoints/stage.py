@@ -18,8 +18,10 @@ import json
 from dataclasses import dataclass, field
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
+from ..parallel import fork_map, ranges
 from ..store import LibraryStore
 from ..text.lexicons import Lexicons
 from .classifier import PainPointClassifier
@@ -29,6 +31,7 @@ from .taxonomy import load_taxonomy, taxonomy_fingerprint
 COLUMNS = ["painpoint", "painpoint_confidence", "painpoint_status", "painpoint_source", "painpoint_evidence",
            "painpoint_second"]
 TOPIC_LABEL_WEIGHT = 1.0
+FIT_MAX = 100_000  # the classifier trains on at most 30,000 rows; its evidence scan need not read a million
 
 
 @dataclass
@@ -99,33 +102,75 @@ def fit_model(texts: list[str], tokens: list[list[str]], sup: Supervision, lexic
         texts, tokens, labels=sup.labels, allowed=sup.allowed, weights=sup.weights, verbatim=sup.verbatim)
 
 
-def decide(model: PainPointClassifier, ids: Sequence[str], texts: list[str], tokens: list[list[str]],
+def decide(model: PainPointClassifier, ids: Sequence[str], texts: Sequence[str], tokens: Sequence[list[str]],
            allowed: Sequence[list[str] | None] | None = None, batch: int = 4096,
-           progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """One row per complaint: complaint_id and the COLUMNS stored in `assignments`."""
-    rows: list[dict] = []
-    for s in range(0, len(texts), batch):
-        part = model.predict(texts[s:s + batch], tokens[s:s + batch],
-                             None if allowed is None else list(allowed[s:s + batch]), batch=batch)
-        rows += part
+           progress: Callable[[int, int], None] | None = None, workers: int | None = 1) -> pd.DataFrame:
+    """One row per complaint: complaint_id and the COLUMNS stored in `assignments`; in batches, on
+    `workers` forked processes (None: every core)."""
+    parts: list[pd.DataFrame] = []
+    done = 0
+    for part in fork_map(_decide_batch, (model, ids, texts, tokens, allowed), ranges(len(texts), batch), workers):
+        parts.append(part)
+        done += len(part)
         if progress:
-            progress(min(s + batch, len(texts)), len(texts))
+            progress(done, len(texts))
+    return pd.concat(parts, ignore_index=True) if parts else _frame([], [])
+
+
+def _decide_batch(state: tuple, bounds: tuple[int, int]) -> pd.DataFrame:
+    model, ids, texts, tokens, allowed = state
+    s, e = bounds
+    rows = model.predict(list(texts[s:e]), list(tokens[s:e]), None if allowed is None else list(allowed[s:e]),
+                         batch=e - s)
+    return _frame(list(ids[s:e]), rows)
+
+
+def _frame(ids: list[str], rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame({
-        "complaint_id": list(ids), "painpoint": [r["painpoint"] for r in rows],
+        "complaint_id": ids, "painpoint": [r["painpoint"] for r in rows],
         "painpoint_confidence": [float(r["confidence"]) for r in rows],
         "painpoint_status": [r["status"] for r in rows], "painpoint_source": [r["source"] for r in rows],
         "painpoint_evidence": [json.dumps(r["evidence"], ensure_ascii=False) for r in rows],
         "painpoint_second": [r["second"] for r in rows]}, columns=["complaint_id", *COLUMNS])
 
 
-def run(store: LibraryStore, ids: Sequence[str], texts: list[str], tokens: list[list[str]],
+def fit_rows(sup: Supervision, n: int, fit_max: int | None = FIT_MAX, seed: int = 0) -> np.ndarray:
+    """The complaints the classifier is fitted on: all, or past `fit_max` every one with a label
+    (a correction or a curated topic's pain point) and a random sample of the others (an operator
+    category still restricts every complaint's decision)."""
+    if fit_max is None or n <= fit_max:
+        return np.arange(n)
+    told = np.array([lab is not None for lab in sup.labels], dtype=bool)
+    rest = np.flatnonzero(~told)
+    room = max(0, fit_max - int(told.sum()))
+    pick = np.random.default_rng(seed).choice(rest, min(room, len(rest)), replace=False)
+    return np.sort(np.concatenate([np.flatnonzero(told), pick])).astype(np.int64)
+
+
+def run(store: LibraryStore, ids: Sequence[str], texts: Sequence[str], tokens: Sequence[list[str]],
         attributes: Sequence[str | None], lexicons: str | None, latest: int | None,
         progress: Callable[[str, int, int], None] | None = None, **params
         ) -> tuple[PainPointClassifier, pd.DataFrame, Supervision]:
-    """Fit on the library (with its supervision) and decide every complaint: what `fit` does."""
+    """`gather` and `learn_and_decide` in this process (with the store open): what `update` does
+    when the analysts' supervision changed."""
+    sup = gather(store, ids, attributes, lexicons, latest, params)
+    return (*learn_and_decide(sup, ids, texts, tokens, lexicons, progress, workers=1, **params), sup)
+
+
+def learn_and_decide(sup: Supervision, ids: Sequence[str], texts: Sequence[str], tokens: Sequence[list[str]],
+                     lexicons: str | None, progress: Callable[[str, int, int], None] | None = None,
+                     workers: int | None = None, fit_max: int | None = FIT_MAX,
+                     **params) -> tuple[PainPointClassifier, pd.DataFrame]:
+    """Fit on the library with its supervision (past `fit_max`, on `fit_rows`) and decide every
+    complaint on `workers` forked processes (call it with no store open): what `fit` does."""
     step = progress or (lambda *a: None)
     step("pain points", 0, len(texts))
-    sup = gather(store, ids, attributes, lexicons, latest, params)
-    model = fit_model(texts, tokens, sup, lexicons, **params)
-    decisions = decide(model, ids, texts, tokens, sup.allowed, progress=lambda d, n: step("pain points", d, n))
-    return model, decisions, sup
+    rows = fit_rows(sup, len(texts), fit_max)
+    if len(rows) == len(texts):
+        model = fit_model(list(texts), list(tokens), sup, lexicons, **params)
+    else:
+        part = Supervision(*([x[i] for i in rows] for x in (sup.labels, sup.weights, sup.verbatim, sup.allowed)))
+        model = fit_model([texts[i] for i in rows], [tokens[i] for i in rows], part, lexicons, **params)
+    decisions = decide(model, ids, texts, tokens, sup.allowed, progress=lambda d, n: step("pain points", d, n),
+                       workers=workers)
+    return model, decisions

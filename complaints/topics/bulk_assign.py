@@ -17,19 +17,15 @@ pickle) so Spark executors run the very same `assign_batch` (complaints.spark.fi
 
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing as mp
-import os
 import re
-import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..parallel import fork_map
 from .assign import KNN, UNASSIGNED, NeighbourIndex, TopicAssigner, neighbour_vote
 from .term_counts import Examples, TermCounts, text_key
 
@@ -145,7 +141,7 @@ def assign_batch(state: AssignState, ids: Sequence[str], texts: Sequence[str], h
     """Segment (unless `tokens` are given), embed and place one batch, each complaint only on the
     topics of its pain point when `painpoints` are given (see the module docstring)."""
     texts = [t or "" for t in texts]
-    tokens = state.tokens(texts) if tokens is None else tokens
+    tokens = state.tokens(texts) if tokens is None else list(tokens)  # packed tokens unpack here, in the worker
     vectors = state.vectors(tokens, texts)
     content = np.array([any(_HAN.search(w) for w in t) for t in tokens], dtype=bool) & \
         (np.linalg.norm(vectors, axis=1) > 0)
@@ -218,57 +214,22 @@ class _Merge:
                           self.examples, {k: np.concatenate(v) for k, v in self.extra.items()})
 
 
-_STATE: tuple[AssignState, tuple] | None = None
-
-
-def _work(batch: tuple) -> BatchResult:
+def _work(state: tuple[AssignState, tuple], batch: tuple) -> BatchResult:
     """(ids, texts[, painpoints[, tokens]])"""
-    state, hooks = _STATE  # type: ignore[misc]
-    return assign_batch(state, batch[0], batch[1], hooks, *batch[2:])
-
-
-def workers_for(n: int | None = None) -> int:
-    return max(1, n if n is not None else (os.cpu_count() or 1))
+    return assign_batch(state[0], batch[0], batch[1], state[1], *batch[2:])
 
 
 def bulk_assign(state: AssignState, batches: Iterable[tuple], workers: int | None = None,
                 hooks: Sequence[Callable] = (), progress: Callable[[int], None] | None = None) -> BulkResult:
     """Place every (ids, texts[, painpoints[, tokens]]) batch; in `workers` forked processes when
-    there are several cores."""
-    global _STATE
+    there are several cores (a neural model does not survive fork: it works in this process)."""
     merge = _Merge(state)
-    n = workers_for(workers)
-    can_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-    lexical = getattr(state.embedder, "kind", "") == "lexical"  # a neural model does not survive fork
-    if n < 2 or not can_fork or not lexical:
-        for batch in batches:
-            merge(assign_batch(state, batch[0], batch[1], hooks, *batch[2:]))
-            if progress:
-                progress(len(batch[0]))
-        return merge.result()
-    _STATE = (state, tuple(hooks))
-    gc.collect()
-    gc.freeze()  # the forked workers then share the parent's objects instead of copying them on gc
-    try:
-        with mp.get_context("fork").Pool(n) as pool:
-            pending: deque = deque()
-            for batch in batches:
-                pending.append(pool.apply_async(_work, (batch,)))
-                while len(pending) > n:  # a bounded number in flight: memory holds a few batches
-                    _take(pending, merge, progress)
-            while pending:
-                _take(pending, merge, progress)
-    finally:
-        gc.unfreeze()
-        _STATE = None
+    lexical = getattr(state.embedder, "kind", "") == "lexical"
+    for r in fork_map(_work, (state, tuple(hooks)), batches, workers if lexical else 1):
+        merge(r)
+        if progress:
+            progress(len(r.ids))
     return merge.result()
-
-
-def _take(pending: deque, merge: _Merge, progress: Callable[[int], None] | None) -> None:
-    r = pending.popleft().get()
-    merge(r)
-    if progress:
-        progress(len(r.ids))
 
 
 def in_batches(ids: Sequence[str], texts: Sequence[str], painpoints: Sequence[str], tokens: Sequence[list[str]],
@@ -276,7 +237,7 @@ def in_batches(ids: Sequence[str], texts: Sequence[str], painpoints: Sequence[st
     """(ids, texts, painpoints, tokens) batches of what the fit already holds in memory."""
     for s in range(0, len(ids), batch):
         yield (list(ids[s:s + batch]), list(texts[s:s + batch]), list(painpoints[s:s + batch]),
-               list(tokens[s:s + batch]))
+               tokens[s:s + batch])  # a slice of packed tokens stays packed until the worker
 
 
 def stream_complaints(library, skip: set[str] | None = None, batch: int = BATCH,

@@ -20,6 +20,7 @@ from ..config import Library
 from ..errors import ComplaintsError, LibraryBusyError
 from ..lock import library_lock
 from ..store import LibraryStore, open_store
+from ..text.packed import PackedTokens, cut_library
 from .assign import TopicAssigner
 from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
 from .known import known_from_store
@@ -114,8 +115,8 @@ def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str |
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _check_corpus(texts: list[str], tokens: list[list[str]]) -> np.ndarray:
-    usable = np.array([any(_HAN.search(w) for w in t) for t in tokens], dtype=bool)
+def _check_corpus(texts: list[str], tokens: PackedTokens) -> np.ndarray:
+    usable = np.array([bool(_HAN.search(p)) for p in tokens.packed], dtype=bool)  # a Chinese word among them
     if len(texts) < MIN_DOCS:
         raise FitError(f"too few complaints to fit topics: the library holds {len(texts)}, need at least "
                        f"{MIN_DOCS}. Ingest more with: complaints ingest complaints FILE")
@@ -170,15 +171,16 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         step("form", 0, 0)
         plain = Segmenter(lexicons)
         seg = plain.with_form(learn_form(texts, plain, lexicons, seed) if form else None)
-        clauses = _cut_all(seg, texts, step)
-        tokens = [[w for c in cl for w in c] for cl in clauses]
+        tokens, dictionary = cut_library(seg, texts, workers, dictionary=True,
+                                         progress=lambda d, n: step("segment", d, n))
         usable = _check_corpus(texts, tokens)
         times["segment"] = time.perf_counter() - t0
 
         t = time.perf_counter()
         with open_store(library) as store:
-            pmodel, decisions, sup = painpoint_stage.run(store, ids, texts, tokens, docs["attributes"].tolist(),
-                                                         lexicons, prev, progress=step)
+            sup = painpoint_stage.gather(store, ids, docs["attributes"].tolist(), lexicons, prev)
+        pmodel, decisions = painpoint_stage.learn_and_decide(sup, ids, texts, tokens, lexicons, step, workers)
+        with open_store(library) as store:  # closed while the decisions fork
             t1 = time.perf_counter()
             plan = plan_sample(store, ids, usable, decisions["painpoint"].tolist(), sample, sample_size, seed)
         times["painpoints"], times["sample"] = t1 - t, time.perf_counter() - t1
@@ -210,7 +212,8 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
                            lexicons=lexicons, segmenter=seg, reduce_outliers=outliers != "none",
                            outlier_strategy="knn" if outliers == "knn" else "embeddings")
         model.min_topic_size = plan.min_topic_size(model)
-        model.fit(fit_texts, vectors, embedder=emb, clauses=[c for c, u in zip(clauses, rows) if u], y=y, groups=groups)
+        model.fit(fit_texts, vectors, embedder=emb, clauses=[tokens.clauses(i) for i in np.flatnonzero(rows)], y=y,
+                  groups=groups)
         times["topics"] = time.perf_counter() - t
         fitted, nested_before = model, None  # the model over the complaints it was fitted on
         if plan.sampled:  # nest the sample's topics, place the rest on those of their pain point
@@ -241,7 +244,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
                     assigner = TopicAssigner().fit(vectors, stable_labels, core=fitted.method_ == "cluster",
                                                    centroids=stable_centroids(model, mapping))
                     write_compact(artifact, version=version, embedder=emb,
-                                  segmenter_dictionary=seg.dictionary_subset(texts),
+                                  segmenter_dictionary=dictionary,
                                   segmenter_id=getattr(emb, "segmenter_id", seg.id), form=seg.form,
                                   topics=topic_entries(store, version, lexicons), assigner=assigner,
                                   taxonomy=taxonomy_entries(pmodel.taxonomy_), neighbour_vectors=vectors,
@@ -276,18 +279,6 @@ def _counter(stage: str, total: int, step: Callable[[str, int, int], None]) -> C
         done[0] += int(k)
         step(stage, min(done[0], total), total)
     return add
-
-
-def _cut_all(seg, texts: list[str], step: Callable[[str, int, int], None], every: int = 500) -> list[list[list[str]]]:
-    """Every text cut into its clauses' tokens (labels read phrases inside one clause), reporting
-    progress every `every` texts (a long silent stage looks hung)."""
-    out, n = [], len(texts)
-    step("segment", 0, n)
-    for i, t in enumerate(texts, 1):
-        out.append(seg.cut_clauses(t))
-        if i % every == 0 or i == n:
-            step("segment", i, n)
-    return out
 
 
 def auto_label(keywords: list[tuple[str, float]]) -> str:

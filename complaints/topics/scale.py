@@ -210,9 +210,14 @@ def fit_rest(library: Library, prev: int | None, fitted: TopicModel, plan: FitPl
     rest = np.asarray(usable, dtype=bool) & ~rows
     todo = docs.loc[rest, ["complaint_id", "text"]].assign(painpoint=decisions.loc[rest, "painpoint"].to_numpy())
     model = extend_to_library(fitted, nested[3], embedder, segmenter, vectors, fit_ids, fit_texts,
-                              [t for t, u in zip(tokens, rows) if u], todo, [t for t, u in zip(tokens, rest) if u],
-                              **bulk_args)
+                              list(_take(tokens, rows)), todo, _take(tokens, rest), **bulk_args)
     return model, nested
+
+
+def _take(tokens: Sequence[list[str]], mask: np.ndarray) -> Sequence[list[str]]:
+    """The rows of `mask`; packed tokens stay packed (a million token lists would not fit)."""
+    take = getattr(tokens, "take", None)
+    return take(mask) if take else [t for t, u in zip(tokens, mask) if u]
 
 
 def library_rows(model, fit_ids: list[str]) -> list[str]:

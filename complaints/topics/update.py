@@ -150,7 +150,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
             decisions = redecided.set_index("complaint_id").loc[ids].reset_index() if ids else redecided.iloc[:0]
         else:
             pmodel = load_painpoint_model(parent_dir / "classify" / "painpoint")
-            decisions = painpoint_stage.decide(pmodel, ids, texts, tokens, sup.allowed)
+            decisions = painpoint_stage.decide(pmodel, ids, texts, tokens, sup.allowed, workers=None)
         times["painpoints"] = time.perf_counter() - t
 
         t = time.perf_counter()
