@@ -113,3 +113,20 @@ def test_report_workbook_has_filters_and_yes_no(op):
     assert not _no_formulas(wb)
     ranking = wb.worksheets[1]
     assert ranking.auto_filter.ref and ranking[ranking.auto_filter.ref.split(":")[0]].value == "痛点 Pain point"
+
+
+def test_operator_columns_keep_their_own_names_and_values():
+    """An operator column called like one of ours (label, status) is the operator's: its own header, its
+    own values; ours keep their Chinese headers."""
+    import pandas as pd
+
+    from complaints.report.export import expand_attributes
+    from complaints.report.sheets import Sheet, prepare
+
+    df = pd.DataFrame({"complaint_id": ["A1"], "status": ["active"],
+                       "attributes": ['{"label": "业务办理", "status": "completed", "投诉类别": "网络"}']})
+    frame, own = expand_attributes(df)
+    shown, _, canonical = prepare(Sheet("complaints", frame, own=frozenset(own)))
+    assert list(shown.columns) == ["工单编号", "状态", "label", "status(原)", "投诉类别"]
+    assert shown["label"].tolist() == ["业务办理"] and shown["status(原)"].tolist() == ["completed"]
+    assert shown["状态"].tolist() == ["稳定"] and canonical["label"] == "label"

@@ -54,15 +54,17 @@ def complaints_frame(library: Library, version: int | None = None, lexicons: str
     return df
 
 
-def expand_attributes(df: pd.DataFrame) -> pd.DataFrame:
-    """The JSON `attributes` column as one column per attribute, in first-seen order."""
+def expand_attributes(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The JSON `attributes` column as one column per attribute, in first-seen order; and their names."""
     parsed = [json.loads(a) if isinstance(a, str) and a.strip() else {} for a in df["attributes"]]
     keys = list(dict.fromkeys(k for d in parsed for k in d))
     out = df.drop(columns="attributes")
+    names = []
     for k in keys:
         name = k if k not in out.columns else f"{k}(原)"
         out[name] = [d.get(k) for d in parsed]
-    return out
+        names.append(name)
+    return out, names
 
 
 def export_complaints(library: Library, out: str | Path, version: int | None = None,
@@ -84,7 +86,8 @@ def export_complaints(library: Library, out: str | Path, version: int | None = N
         return len(df)
     if headers == "zh":
         df["assigned_by"] = df["assigned_by"].map(lambda m: METHODS_ZH.get(m, m) if isinstance(m, str) else m)
-    sheet = Sheet("complaints", expand_attributes(df), {"topic_id": "int", "model_version": "int"})
+    frame, own = expand_attributes(df)  # the operator's own columns keep the operator's names
+    sheet = Sheet("complaints", frame, {"topic_id": "int", "model_version": "int"}, frozenset(own))
     if fmt == ".csv":
         write_csv(out, sheet, headers)
     else:

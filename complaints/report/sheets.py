@@ -34,17 +34,19 @@ MAX_WIDTH = 60
 
 @dataclass
 class Sheet:
-    """A table to write: canonical column names; `formats` overrides the registry's kinds."""
+    """A table to write: canonical column names; `formats` overrides the registry's kinds; `own`
+    columns (the operator's, kept at ingest) are shown under their own names whatever they are called."""
 
     name: str
     frame: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
+    own: frozenset[str] = frozenset()
 
 
 def _kind(sheet: Sheet, col: str, series: pd.Series) -> str | None:
     if col in sheet.formats:
         return sheet.formats[col]
-    kind = header(col)[1]
+    kind = None if col in sheet.own else header(col)[1]
     if kind is not None:
         return kind
     if pd.api.types.is_bool_dtype(series):
@@ -84,10 +86,10 @@ def prepare(sheet: Sheet, headers: str = "zh") -> tuple[pd.DataFrame, dict[str, 
     for col in sheet.frame.columns:
         s = sheet.frame[col]
         kind = _kind(sheet, str(col), s)
-        name = header(str(col))[0] if headers == "zh" else str(col)
+        name = header(str(col))[0] if headers == "zh" and str(col) not in sheet.own else str(col)
         while name in out:  # an operator column called like one of ours
             name += "(原)"
-        codes = VALUES.get(str(col), {}) if headers == "zh" else {}
+        codes = VALUES.get(str(col), {}) if headers == "zh" and str(col) not in sheet.own else {}
         out[name] = [_value(codes.get(v, v) if isinstance(v, str) else v, kind) for v in s.tolist()]
         kinds[name], canonical[name] = kind, str(col)
     return pd.DataFrame(out, columns=list(out)), kinds, canonical
