@@ -31,6 +31,19 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
 
 
+def numba_forkable() -> bool:
+    """Whether forked workers may run numba's parallel code (UMAP): not once this process has started
+    GNU OpenMP threads, which a forked child cannot use (it would abort)."""
+    numba = sys.modules.get("numba")
+    if numba is None:
+        return True
+    try:
+        from numba.np.ufunc import parallel
+    except ImportError:
+        return True
+    return not getattr(parallel, "_is_initialized", False) or numba.threading_layer() != "omp"
+
+
 def _call(batch: Any) -> Any:
     func, state = _STATE  # type: ignore[misc]
     return func(state, batch)

@@ -126,3 +126,40 @@ def test_decisions_on_two_cores_equal_one_process_and_a_bounded_fit_still_decide
     agree = (decided["painpoint"] == one["painpoint"]).mean()
     assert agree >= 0.9, agree  # trained on a third of the texts, it decides nearly all alike
     assert decided.loc[1, "painpoint"] == "network" and decided.loc[1, "painpoint_source"] == "correction"
+
+
+_WITHIN = """
+import numpy as np
+from complaints.parallel import numba_forkable
+from complaints.topics.within import cluster_within
+rng = np.random.default_rng(0)
+centres = rng.normal(size=(6, 16))
+x = np.vstack([c + 0.15 * rng.normal(size=(70, 16)) for c in centres])
+groups = np.array(["a"] * 140 + ["b"] * 210 + ["c"] * 50 + ["d"] * 20, dtype=object)
+assert numba_forkable()
+modes = ("knn", "centroid", None)
+many = [cluster_within(x, groups, "hdbscan-eom", 10, seed=3, outliers=m, workers=2) for m in modes]
+assert numba_forkable()  # UMAP ran in the workers only
+one = [cluster_within(x, groups, "hdbscan-eom", 10, seed=3, outliers=m, workers=1) for m in modes]
+for m, a, b in zip(modes, many, one):
+    assert all(np.array_equal(u, v) for u, v in zip(a, b)), m
+    labels = a[0]
+    for g in "abcd":  # topics never straddle pain points; a group too small to split is one topic
+        inside = set(labels[groups == g].tolist()) - {-1}
+        assert inside and not inside & set(labels[groups != g].tolist())
+    assert len(set(labels[groups == "d"].tolist())) == 1
+print("same")
+"""
+
+
+@forking
+def test_pain_points_clustered_on_two_cores_equal_one_process():
+    """In a fresh interpreter, so UMAP really runs in forked workers (a process that already started
+    GNU OpenMP threads clusters in-process, see parallel.numba_forkable)."""
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", _WITHIN], capture_output=True, text=True, cwd=root, timeout=600,
+                         env={**os.environ, "PYTHONPATH": root})
+    assert out.returncode == 0 and out.stdout.strip() == "same", out.stderr[-2000:]

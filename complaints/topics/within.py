@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..parallel import fork_map, numba_forkable
 from .cluster import OUTLIER, knn_vote, make_clustering
 
 
@@ -26,42 +27,61 @@ def _unit(m: np.ndarray) -> np.ndarray:
 
 def cluster_within(embeddings: np.ndarray, groups: np.ndarray, clustering: str, min_topic_size: int,
                    n_topics: int | None = None, seed: int = 42, outliers: str | None = "centroid",
-                   knn: int = 10, knn_share: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+                   knn: int = 10, knn_share: float = 0.5, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(labels, initial): a topic per row, numbered across groups, and the labels before the group's
     outliers were placed (-1 for those), so callers can tell clustered members from placed ones.
-    `outliers`: "knn", "centroid" or None (they stay outliers, keeping their pain point)."""
+    `outliers`: "knn", "centroid" or None (they stay outliers, keeping their pain point).
+    Pain points are clustered on `workers` forked processes (every core by default; UMAP with a seed
+    runs on one), largest first; each reseeds, so the result does not depend on the order or the
+    number of workers."""
     embeddings = _unit(np.asarray(embeddings, dtype=np.float32))
     groups = np.asarray(groups, dtype=object)
     labels = np.full(len(groups), OUTLIER, dtype=np.int64)
     initial = labels.copy()
-    n, next_id = len(groups), 0
-    for g in sorted(set(groups.tolist()), key=str):
-        rows = np.flatnonzero(groups == g)
-        k = None if n_topics is None else max(1, int(round(n_topics * len(rows) / n)))
-        if len(rows) < 2 * min_topic_size or k == 1:
-            labels[rows] = initial[rows] = next_id
-            next_id += 1
-            continue
-        reducer, clusterer = make_clustering(clustering, k).build(len(rows), min_topic_size, seed)
-        np.random.seed(seed)
-        space = reducer.fit_transform(embeddings[rows]) if hasattr(reducer, "fit_transform") else \
-            reducer.fit(embeddings[rows]).transform(embeddings[rows])
-        got = np.asarray(clusterer.fit(space).labels_, dtype=np.int64)
-        if not (got >= 0).any():
+    n = len(groups)
+    keys = sorted(set(groups.tolist()), key=str)
+    rows_of = {g: np.flatnonzero(groups == g) for g in keys}
+    jobs = []
+    for g in keys:
+        k = None if n_topics is None else max(1, int(round(n_topics * len(rows_of[g]) / n)))
+        if not (len(rows_of[g]) < 2 * min_topic_size or k == 1):
+            jobs.append((g, k))
+    jobs.sort(key=lambda j: -len(rows_of[j[0]]))
+    state = (embeddings, rows_of, clustering, min_topic_size, seed, outliers, knn, knn_share)
+    found = dict(zip([g for g, _ in jobs], fork_map(_cluster_group, state, jobs,
+                                                    workers if numba_forkable() else 1)))
+    next_id = 0
+    for g in keys:
+        rows = rows_of[g]
+        got, placed = found.get(g, (None, None))
+        if got is None or not (got >= 0).any():  # too small to split, or no cluster found: one topic
             labels[rows] = initial[rows] = next_id
             next_id += 1
             continue
         ids = sorted(set(got[got >= 0].tolist()))
         remap = {t: next_id + i for i, t in enumerate(ids)}
-        first = np.array([remap.get(int(t), OUTLIER) for t in got], dtype=np.int64)
-        initial[rows] = first
-        if outliers == "knn":
-            labels[rows] = knn_vote(np.asarray(space), first, knn, knn_share)
-        elif outliers == "centroid":
-            cents = _unit(np.stack([embeddings[rows][got == t].mean(axis=0) for t in ids]))
-            near = np.array([remap[ids[j]] for j in (embeddings[rows] @ cents.T).argmax(axis=1)], dtype=np.int64)
-            labels[rows] = np.where(first >= 0, first, near)
-        else:
-            labels[rows] = first
+        initial[rows] = [remap.get(int(t), OUTLIER) for t in got]
+        labels[rows] = [remap.get(int(t), OUTLIER) for t in placed]
         next_id += len(ids)
     return labels, initial
+
+
+def _cluster_group(state: tuple, job: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """One pain point's (clusters found, clusters after its outliers were placed), in local ids."""
+    embeddings, rows_of, clustering, min_topic_size, seed, outliers, knn, knn_share = state
+    g, k = job
+    x = embeddings[rows_of[g]]
+    reducer, clusterer = make_clustering(clustering, k).build(len(x), min_topic_size, seed)
+    np.random.seed(seed)
+    space = reducer.fit_transform(x) if hasattr(reducer, "fit_transform") else reducer.fit(x).transform(x)
+    got = np.asarray(clusterer.fit(space).labels_, dtype=np.int64)
+    if not (got >= 0).any():
+        return got, got
+    if outliers == "knn":
+        return got, knn_vote(np.asarray(space), got, knn, knn_share)
+    if outliers == "centroid":
+        ids = sorted(set(got[got >= 0].tolist()))
+        cents = _unit(np.stack([x[got == t].mean(axis=0) for t in ids]))
+        near = np.array([ids[j] for j in (x @ cents.T).argmax(axis=1)], dtype=np.int64)
+        return got, np.where(got >= 0, got, near)
+    return got, got
