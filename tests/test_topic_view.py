@@ -255,4 +255,6 @@ def test_emerging_members_take_the_new_words_users_wherever_they_were_placed():
     content = np.ones(30_000, dtype=bool)
     rows = scan_rows(content, np.arange(30_000) < 100, limit=1_000)
     assert len(rows) == 1_000 and set(range(100)) <= set(rows.tolist())
+    rows = scan_rows(content, np.arange(30_000) < 5_000, limit=1_000)  # more unplaced than the limit: a sample
+    assert len(rows) == 1_000 and rows.max() < 5_000 and rows.max() > 4_000 and len(set(rows.tolist())) == 1_000
 

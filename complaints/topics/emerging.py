@@ -236,21 +236,25 @@ class EmergingTopics:
         return out
 
 
-SCAN_MAX = 20_000
+SCAN_MAX = 5_000  # HDBSCAN's minimum spanning tree costs n² × dimensions: 20,000 rows took minutes
 
 
 def scan_rows(content: np.ndarray, unplaced: np.ndarray, limit: int = SCAN_MAX, seed: int = 0) -> np.ndarray:
     """The new complaints to look for emerging topics in: every one with content, not only the
     unplaced ones (a new issue told partly in old words is claimed by old topics first: of 30
-    planted eSIM tickets among 150 real ones, 15-22 were). Past `limit`, all unplaced ones and a
-    seeded sample of the placed ones, so a big update clusters a bounded set; the signature word
-    then still brings in every new complaint that uses it (`emerging_members`)."""
+    planted eSIM tickets among 150 real ones, 15-22 were). Past `limit`, the unplaced ones first
+    (a seeded sample of them when they alone are more) and a seeded sample of the placed ones, so
+    a big update clusters a bounded set; the new words of a group found there then bring in every
+    new complaint that uses them (`emerging_members`)."""
     rows = np.flatnonzero(content)
     if len(rows) <= limit:
         return rows
-    open_rows = np.flatnonzero(content & unplaced)[:limit]
+    rng = np.random.default_rng(seed)
+    open_rows = np.flatnonzero(content & unplaced)
+    if len(open_rows) > limit:
+        open_rows = rng.choice(open_rows, limit, replace=False)
     placed = np.flatnonzero(content & ~unplaced)
-    extra = np.random.default_rng(seed).choice(placed, min(len(placed), limit - len(open_rows)), replace=False)
+    extra = rng.choice(placed, min(len(placed), limit - len(open_rows)), replace=False)
     return np.sort(np.concatenate([open_rows, extra]))
 
 
@@ -266,6 +270,8 @@ def emerging_members(finder: EmergingTopics, rows: np.ndarray, candidates: np.nd
     (content.ContentGate), a group whose members are mostly questions or chit-chat is dropped.
     A complaint joins at most one emerging topic (the first that claims it)."""
     out, taken = [], np.zeros(len(unplaced), dtype=bool)
+    users = _users({w for new, sig in zip(finder.new_words_, finder.signatures_) if sig is not None
+                    for w in [*new, sig]}, candidates, tokens)
     for g, signature, new in zip(finder.groups_, finder.signatures_, finder.new_words_):
         members = rows[g]
         own = members[unplaced[members]]
@@ -273,8 +279,8 @@ def emerging_members(finder: EmergingTopics, rows: np.ndarray, candidates: np.nd
             inside = set(members.tolist())
             # a new word counts when most complaints using it are in the group (无法 rare in the
             # background is no reason to pull in every new complaint that says it)
-            words = {w for w in new if _specific(w, inside, candidates, tokens)} or {signature}
-            members = np.asarray([i for i in candidates if words.intersection(tokens[i])], dtype=np.int64)
+            words = {w for w in new if _specific(users[w], inside)} or {signature}
+            members = np.unique(np.concatenate([np.asarray(users[w], dtype=np.int64) for w in words]))
         elif len(members) and unplaced[members].mean() >= min_unplaced:
             members = own
         else:
@@ -287,6 +293,15 @@ def emerging_members(finder: EmergingTopics, rows: np.ndarray, candidates: np.nd
     return out
 
 
-def _specific(word: str, inside: set[int], candidates: np.ndarray, tokens: list[list[str]], share: float = 0.5) -> bool:
-    users = [i for i in candidates if word in tokens[i]]
+def _users(words: set[str], candidates: np.ndarray, tokens: list[list[str]]) -> dict[str, list[int]]:
+    """The candidates using each of `words`, in one pass (a big update has tens of thousands)."""
+    out: dict[str, list[int]] = {w: [] for w in words}
+    for i in candidates:
+        for w in words.intersection(tokens[i]):
+            out[w].append(int(i))
+    return out
+
+
+def _specific(users: list[int], inside: set[int], share: float = 0.5) -> bool:
+    """Most complaints using the word (`users`) are in the group."""
     return bool(users) and sum(i in inside for i in users) >= share * len(users)

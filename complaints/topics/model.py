@@ -77,6 +77,7 @@ class TopicModel:
         mts = self._min_topic_size(n)
         self.tokenizer_ = ChineseTokenizer(self.lexicons, segmenter=self.segmenter)
         self._clauses = clauses if clauses is not None else [self.tokenizer_.segmenter.cut_clauses(t) for t in texts]
+        self.tokenizer_.remember(texts, self._clauses)
         if groups is not None:
             return self._fit_within(texts, embeddings, embedder, np.asarray(groups, dtype=object), mts)
         strategy = make_clustering(self.clustering, self.n_topics)

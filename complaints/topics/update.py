@@ -174,7 +174,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         by_vote[far[voted != UNASSIGNED]] = True
 
         open_rows = np.flatnonzero(content & (topic == UNASSIGNED))
-        rows = scan_rows(content, topic == UNASSIGNED)  # all new complaints with content (a sample past 20k)
+        rows = scan_rows(content, topic == UNASSIGNED)  # all new complaints with content (a sample past SCAN_MAX)
         bg_classes: list[list[list[str]]] = []
         if len(rows) >= 10:  # enough new complaints to look for emerging topics
             with open_store(library) as store:
