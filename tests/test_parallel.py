@@ -91,6 +91,8 @@ def test_cut_library_on_two_cores_equals_one_process_and_the_dictionary_subset()
     assert many.packed == one.packed and sub == sub1
     assert [many.clauses(i) for i in range(len(texts))] == [seg.cut_clauses(t) for t in texts]
     assert sub == seg.dictionary_subset(texts)  # classify's dictionary, gathered in the same pass
+    _, first = cut_library(seg, texts, workers=2, batch=50, dictionary=True, dictionary_max=100)
+    assert first == seg.dictionary_subset(texts[:100])  # bounded: from the first texts only
     seen = []
     cut_library(seg, texts, workers=2, batch=50, progress=lambda d, n: seen.append(d))
     assert seen[0] == 0 and seen[-1] == len(texts) and seen == sorted(seen) and len(seen) > 3
@@ -163,3 +165,12 @@ def test_pain_points_clustered_on_two_cores_equal_one_process():
     out = subprocess.run([sys.executable, "-c", _WITHIN], capture_output=True, text=True, cwd=root, timeout=600,
                          env={**os.environ, "PYTHONPATH": root})
     assert out.returncode == 0 and out.stdout.strip() == "same", out.stderr[-2000:]
+
+
+def test_a_lexical_embedder_takes_the_tokens_the_fit_already_cut():
+    from complaints.embed.lexical import LexicalEmbedder
+
+    seg = Segmenter()
+    emb = LexicalEmbedder(segmenter=seg)
+    emb.remember(["某段文字"], [["信号", "掉线"]])
+    assert emb.tokenize(["某段文字", "宽带断网"]) == [["信号", "掉线"], seg.cut("宽带断网")]

@@ -130,6 +130,15 @@ class LexicalEmbedder(Embedder):
             n = max(1, (os.cpu_count() or 1) + 1 + n)
         return max(1, n)
 
+    def remember(self, texts: Sequence[str], tokens: Sequence[list[str]]) -> None:
+        """Tokens this embedder's segmenter already gave for these texts (a fit cuts every complaint
+        once, on every core): they are not cut again. At most TOKEN_CACHE_MAX are kept."""
+        cache = self._token_cache
+        for text, toks in zip(texts, tokens):
+            if len(cache) >= TOKEN_CACHE_MAX:
+                break
+            cache.setdefault(text, list(toks))
+
     def tokenize(self, texts: Sequence[str], progress: Progress | None = None) -> list[list[str]]:
         """``segmenter.cut`` for each text, memoised, in forked workers for big batches."""
         cache = self._token_cache

@@ -87,9 +87,19 @@ def latest_version(store: LibraryStore) -> int | None:
     return None if v is None else int(v)
 
 
-def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str | None, segmenter=None):
+def _remember(emb, segmenter, texts: list[str], tokens: list[list[str]] | None) -> None:
+    """A lexical embedder (or a hybrid's lexical part) reading through the fit's segmenter takes the
+    tokens the fit already cut."""
+    for part in getattr(emb, "parts", None) or (emb,):
+        if tokens is not None and hasattr(part, "remember") and getattr(part, "_segmenter", None) is segmenter:
+            part.remember(texts, tokens)
+
+
+def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str | None, segmenter=None,
+                  tokens: list[list[str]] | None = None):
     """Reuse the library's fitted embedder for this spec (so cached vectors stay valid); fit one once.
-    `segmenter` is the fit's modelling view: a lexical part fitted with another form is refitted."""
+    `segmenter` is the fit's modelling view: a lexical part fitted with another form is refitted.
+    `tokens`: the texts' tokens as `segmenter` cut them."""
     import warnings
 
     from ..embed import load_embedder, make_embedder
@@ -101,8 +111,10 @@ def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str |
             emb = load_embedder(home, segmenter=segmenter, lexicons=lexicons)
         fresh = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
         if getattr(emb, "lexicon_fingerprint", None) == getattr(fresh, "lexicon_fingerprint", None):
+            _remember(emb, segmenter, texts, tokens)
             return emb
     emb = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
+    _remember(emb, segmenter, texts, tokens)
     emb.fit(texts)
     tmp = home.with_name(home.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -190,7 +202,9 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
 
         t = time.perf_counter()
         step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
-        emb = _embedder_for(library, embedder, fit_texts, lexicons, seg)
+        fit_clauses = [tokens.clauses(i) for i in np.flatnonzero(rows)]
+        emb = _embedder_for(library, embedder, fit_texts, lexicons, seg,
+                            [[w for c in cl for w in c] for cl in fit_clauses])
         with open_store(library, write=True) as store:
             with store.transaction():
                 cache = EmbeddingCache(store)
@@ -212,7 +226,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
                            lexicons=lexicons, segmenter=seg, reduce_outliers=outliers != "none",
                            outlier_strategy="knn" if outliers == "knn" else "embeddings")
         model.min_topic_size = plan.min_topic_size(model)
-        model.fit(fit_texts, vectors, embedder=emb, clauses=[tokens.clauses(i) for i in np.flatnonzero(rows)], y=y,
+        model.fit(fit_texts, vectors, embedder=emb, clauses=fit_clauses, y=y,
                   groups=groups)
         times["topics"] = time.perf_counter() - t
         fitted, nested_before = model, None  # the model over the complaints it was fitted on
