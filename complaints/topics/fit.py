@@ -23,6 +23,7 @@ from ..store import LibraryStore, open_store
 from ..text.packed import PackedTokens, cut_library
 from .assign import TopicAssigner
 from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
+from .fit_embedder import library_embedder
 from .known import known_from_store
 from .model import DEFAULT_CLUSTERING, OUTLIER, TopicModel
 from .modelform import form_summary, save_form
@@ -85,43 +86,6 @@ def exclusive_fit(library: Library) -> Iterator[None]:
 def latest_version(store: LibraryStore) -> int | None:
     v = store.scalar("SELECT max(version) FROM model_versions")
     return None if v is None else int(v)
-
-
-def _remember(emb, segmenter, texts: list[str], tokens: list[list[str]] | None) -> None:
-    """A lexical embedder (or a hybrid's lexical part) reading through the fit's segmenter takes the
-    tokens the fit already cut."""
-    for part in getattr(emb, "parts", None) or (emb,):
-        if tokens is not None and hasattr(part, "remember") and getattr(part, "_segmenter", None) is segmenter:
-            part.remember(texts, tokens)
-
-
-def _embedder_for(library: Library, spec: str, texts: list[str], lexicons: str | None, segmenter=None,
-                  tokens: list[list[str]] | None = None):
-    """Reuse the library's fitted embedder for this spec (so cached vectors stay valid); fit one once.
-    `segmenter` is the fit's modelling view: a lexical part fitted with another form is refitted.
-    `tokens`: the texts' tokens as `segmenter` cut them."""
-    import warnings
-
-    from ..embed import load_embedder, make_embedder
-
-    home = library.models_dir / "embedders" / spec.replace("/", "_").replace(":", "_")
-    if (home / "embedder.json").exists():
-        with warnings.catch_warnings():  # fitted with another form or lexicons: refitted below, not used
-            warnings.simplefilter("ignore")
-            emb = load_embedder(home, segmenter=segmenter, lexicons=lexicons)
-        fresh = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
-        if getattr(emb, "lexicon_fingerprint", None) == getattr(fresh, "lexicon_fingerprint", None):
-            _remember(emb, segmenter, texts, tokens)
-            return emb
-    emb = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
-    _remember(emb, segmenter, texts, tokens)
-    emb.fit(texts)
-    tmp = home.with_name(home.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    emb.save(tmp)
-    shutil.rmtree(home, ignore_errors=True)
-    os.replace(tmp, home)
-    return emb
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -203,7 +167,7 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         t = time.perf_counter()
         step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
         fit_clauses = [tokens.clauses(i) for i in np.flatnonzero(rows)]
-        emb = _embedder_for(library, embedder, fit_texts, lexicons, seg,
+        emb = library_embedder(library, embedder, fit_texts, lexicons, seg,
                             [[w for c in cl for w in c] for cl in fit_clauses])
         with open_store(library, write=True) as store:
             with store.transaction():
