@@ -164,8 +164,9 @@ class EmergingTopics:
     def _cluster(space: np.ndarray, size: int, single: bool) -> np.ndarray:
         from sklearn.cluster import HDBSCAN
 
+        # brute force: in a few hundred dimensions a k-d tree visits every point anyway, and slowly
         return HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 2), cluster_selection_method="eom",
-                       allow_single_cluster=single, copy=True).fit_predict(space)
+                       allow_single_cluster=single, algorithm="brute", copy=True).fit_predict(space)
 
     def _signature(self, rows: np.ndarray, tokens: list[list[str]], bg_df: Counter, n_bg: int) -> str | None:
         """The word most over-used by these rows against the background, if it clears both bars."""

@@ -9,9 +9,9 @@ import shutil
 from ..config import Library
 
 
-def _remember(emb, segmenter, texts: list[str], tokens: list[list[str]] | None) -> None:
-    """A lexical embedder (or a hybrid's lexical part) reading through the fit's segmenter takes the
-    tokens the fit already cut."""
+def remember_tokens(emb, segmenter, texts: list[str], tokens: list[list[str]] | None) -> None:
+    """A lexical embedder (or a hybrid's lexical part) reading through `segmenter` takes the tokens
+    already cut with it (by `text.packed.cut_library`, on every core) instead of cutting them again."""
     for part in getattr(emb, "parts", None) or (emb,):
         if tokens is not None and hasattr(part, "remember") and getattr(part, "_segmenter", None) is segmenter:
             part.remember(texts, tokens)
@@ -33,10 +33,10 @@ def library_embedder(library: Library, spec: str, texts: list[str], lexicons: st
             emb = load_embedder(home, segmenter=segmenter, lexicons=lexicons)
         fresh = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
         if getattr(emb, "lexicon_fingerprint", None) == getattr(fresh, "lexicon_fingerprint", None):
-            _remember(emb, segmenter, texts, tokens)
+            remember_tokens(emb, segmenter, texts, tokens)
             return emb
     emb = make_embedder(spec, segmenter=segmenter, lexicons=lexicons)
-    _remember(emb, segmenter, texts, tokens)
+    remember_tokens(emb, segmenter, texts, tokens)
     emb.fit(texts)
     tmp = home.with_name(home.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)

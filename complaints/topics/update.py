@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..config import Library
 from ..store import LibraryStore, open_store
+from ..text.packed import cut_library
 from .assign import KNN, UNASSIGNED, TopicAssigner, neighbour_vote
 from .compact import (
     link_or_copy,
@@ -47,6 +48,7 @@ from .drift import drift_summary
 from .content import ContentGate
 from .emerging import EmergingTopics, ctfidf_keywords, emerging_members, mmr, scan_rows
 from .fit import FitError, _counter, apply_curation, exclusive_fit, latest_version
+from .fit_embedder import remember_tokens
 from .known import known_from_store
 from .labels import LabelPicker
 from .modelform import domain_words, save_form
@@ -55,6 +57,7 @@ from .summary import painpoint_summary
 from .stable_ids import allocate_ids, merged_into, resolve_merge
 
 BACKGROUND_PER_TOPIC = 100
+BACKGROUND_MAX = 20_000  # a million-complaint library has hundreds of topics: their background is cut at update
 
 
 @dataclass
@@ -91,13 +94,16 @@ def _tokenize(emb, segmenter, texts: list[str]) -> list[list[str]]:
 
 
 def _background(store: LibraryStore, version: int) -> pd.DataFrame:
-    """A per-topic sample of already assigned complaints: the classes emerging keywords are contrasted with."""
-    return store.query(f"""SELECT topic_id, text FROM (
-                             SELECT a.topic_id, c.text,
-                                    row_number() OVER (PARTITION BY a.topic_id ORDER BY hash(c.complaint_id)) AS k
-                             FROM assignments a JOIN complaints c USING (complaint_id)
-                             WHERE a.version = ? AND a.topic_id >= 0) WHERE k <= {BACKGROUND_PER_TOPIC}""",
-                       [version])
+    """A per-topic sample of already assigned complaints: the classes emerging keywords are contrasted with
+    (`BACKGROUND_PER_TOPIC` each, fewer when the topics are so many that they would pass `BACKGROUND_MAX`)."""
+    n_topics = int(store.scalar("SELECT count(DISTINCT topic_id) FROM assignments WHERE version = ? AND topic_id >= 0",
+                                [version]) or 0)
+    per_topic = max(10, min(BACKGROUND_PER_TOPIC, BACKGROUND_MAX // max(1, n_topics)))
+    return store.query("""SELECT topic_id, text FROM (
+                            SELECT a.topic_id, c.text,
+                                   row_number() OVER (PARTITION BY a.topic_id ORDER BY hash(c.complaint_id)) AS k
+                            FROM assignments a JOIN complaints c USING (complaint_id)
+                            WHERE a.version = ? AND a.topic_id >= 0) WHERE k <= ?""", [version, per_topic])
 
 
 def update_library(library: Library, lexicons: str | None = None, min_emerging_size: int | None = None,
@@ -131,14 +137,16 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         texts = new["text"].tolist()
         ids = new["complaint_id"].tolist()
 
-        t = time.perf_counter()
+        t = time.perf_counter()  # cut once on every core: embedding, pain points and emerging topics read them
+        cut, new_words = cut_library(seg, texts, dictionary=True, progress=lambda d, n: step("segment", d, n))
+        tokens = list(cut)
+        remember_tokens(emb, seg, texts, tokens)
         with open_store(library, write=True) as store, store.transaction():
             vectors = embed_with_cache(emb, texts, store, neural_text=seg.neural_text,
                                        progress=_counter("embed", len(texts), step))
         times["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        tokens = _tokenize(emb, seg, texts)
         redecided = None
         if refit:  # the analysts changed what pain points mean: decide every complaint again
             with open_store(library) as store:
@@ -219,7 +227,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                 keep = np.flatnonzero(content)
                 meta = neighbour_meta(store, [ids[i] for i in keep])
                 dictionary = read_json(parent_dir / "classify" / "jieba.json")
-                dictionary["freq"].update(seg.dictionary_subset(texts)["freq"])
+                dictionary["freq"].update(new_words["freq"])
                 final = dict(store.query("SELECT complaint_id, topic_id FROM assignments WHERE version = ?",
                                          [version]).itertuples(index=False, name=None))
                 write_compact(folder, version=version, embedder=emb, segmenter_dictionary=dictionary,
