@@ -27,13 +27,14 @@ def _unit(m: np.ndarray) -> np.ndarray:
 
 def cluster_within(embeddings: np.ndarray, groups: np.ndarray, clustering: str, min_topic_size: int,
                    n_topics: int | None = None, seed: int = 42, outliers: str | None = "centroid",
-                   knn: int = 10, knn_share: float = 0.5, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   knn: int = 10, knn_share: float = 0.5, workers: int | None = 1) -> tuple[np.ndarray, np.ndarray]:
     """(labels, initial): a topic per row, numbered across groups, and the labels before the group's
     outliers were placed (-1 for those), so callers can tell clustered members from placed ones.
     `outliers`: "knn", "centroid" or None (they stay outliers, keeping their pain point).
-    Pain points are clustered on `workers` forked processes (every core by default; UMAP with a seed
-    runs on one), largest first; each reseeds, so the result does not depend on the order or the
-    number of workers."""
+    With `workers` > 1 (None: every core) pain points are clustered in forked processes, largest first;
+    each reseeds, so the result does not depend on the order or the number of workers. Off by default:
+    a process that already ran OpenMP code (scikit-learn's k-means, numba) forks children that hang
+    in it, and only numba's own start can be checked (`parallel.numba_forkable`)."""
     embeddings = _unit(np.asarray(embeddings, dtype=np.float32))
     groups = np.asarray(groups, dtype=object)
     labels = np.full(len(groups), OUTLIER, dtype=np.int64)
