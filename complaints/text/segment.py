@@ -4,10 +4,7 @@ modelling view (text/view.py): no emoticon codes, no places, and with a learned 
 from __future__ import annotations
 
 import copy
-import multiprocessing as mp
-import os
 import re
-import sys
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 import jieba
@@ -165,27 +162,16 @@ _MISS = object()
 
 # jieba runs ~4,000 short complaints/s per core; past this many texts forked workers pay off.
 PARALLEL_MIN = 4000
-_WORKER: Segmenter | None = None
 
 
-def _cut_chunk(chunk: list[str]) -> list[list[str]]:
-    return [_WORKER.cut(t) for t in chunk]  # type: ignore[union-attr]
+def _cut_chunk(segmenter: Segmenter, chunk: list[str]) -> tuple[list[str], list[list[str]]]:
+    return chunk, [segmenter.cut(t) for t in chunk]
 
 
 def cut_chunks(segmenter: Segmenter, texts: list[str], workers: int | None = None,
                chunk: int = 1000) -> Iterator[tuple[list[str], list[list[str]]]]:
     """(chunk of texts, their tokens) in input order, cut in forked workers when there are many."""
-    global _WORKER
-    n = workers if workers is not None else (os.cpu_count() or 1)
+    from ..parallel import fork_map
+
     chunks = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
-    can_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-    if n > 1 and len(texts) >= PARALLEL_MIN and can_fork:
-        _WORKER = segmenter
-        try:
-            with mp.get_context("fork").Pool(min(n, len(chunks))) as pool:
-                yield from zip(chunks, pool.imap(_cut_chunk, chunks))
-        finally:
-            _WORKER = None
-    else:
-        for c in chunks:
-            yield c, [segmenter.cut(t) for t in c]
+    yield from fork_map(_cut_chunk, segmenter, chunks, workers if len(texts) >= PARALLEL_MIN else 1)
