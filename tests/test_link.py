@@ -123,6 +123,17 @@ def test_exposed_time_matches_a_day_by_day_count(demo, lift):
     assert row["exposed_ports_90"] == events
 
 
+def test_windows_cut_together_give_each_window_alone(demo, lift):
+    """The windows share one segmentation of customer-time (cut at every window's change points); each
+    window's figures must be those it gets computed on its own."""
+    for w in (30, 90):
+        alone = painpoint_lift(demo.lib, windows=(w,)).set_index("key").sort_index()
+        alone = alone.drop(columns="median_days_to_port")  # over the longest window asked for
+        together = lift.set_index("key").sort_index()[alone.columns]
+        assert alone[f"exposed_days_{w}"].sum() > 0
+        pd.testing.assert_frame_equal(alone, together)
+
+
 def test_quiet_customers_port_out_at_the_planted_rate(demo, lift):
     truth = demo.truth["baseline"]["observed_90d_rate_no_complaint_in_prior_90d"]
     quiet = lift.set_index("key").loc["网络质量", "quiet_rate_90"]

@@ -87,16 +87,23 @@ def painpoint_lift(library: Library, level: str = "painpoint", windows: Iterable
         first = s.scalar("SELECT min(day) FROM _kc")
         p0 = max(d for d in (start, first) if d is not None) if first else None
         p1 = min(d for d in (end, fu + dt.timedelta(days=1)) if d is not None)
-        pts = {w: _person_time(s, w, p0, p1) for w in ws} if p0 and p0 < p1 else {}
+        pts = _person_time(s, ws, p0, p1) if p0 and p0 < p1 else {}
         meta = _key_meta(s, level, v, lexicons)
     if per_key.empty or not pts:
         return _frame(pd.DataFrame(columns=["key"]), meta, level, ws)
+    cells = dict(tuple(cmp_cells.groupby("key")))
+    split = {}  # per window: quiet time per stratum, and each key's time alone per stratum
+    for w, pt in pts.items():
+        by = {k: g.groupby("stratum")[["days", "events"]].sum() for k, g in pt.groupby("keys")}
+        split[w] = (by.pop("", pt.iloc[:0].groupby("stratum")[["days", "events"]].sum()), by)
     rows = []
     for key, info in per_key.iterrows():
         row = {"key": key, "complainants": int(info["complainants"]), "uncertain": int(info["uncertain"]),
                "median_days_to_port": info["median_days"]}
         for w in ws:
-            row.update(_window_stats(key, w, cmp_cells, pts[w]))
+            quiet, alone = split[w]
+            row.update(_window_stats(w, cells.get(key, cmp_cells.iloc[:0]), quiet,
+                                     alone.get(key, quiet.iloc[:0])))
         rows.append(row)
     return _frame(pd.DataFrame(rows), meta, level, ws)
 
@@ -139,22 +146,31 @@ def _complainants(s: LibraryStore, ws: tuple[int, ...], start, end, fu: dt.date)
     return cells, per_key
 
 
-def _person_time(s: LibraryStore, w: int, p0: dt.date, p1: dt.date) -> pd.DataFrame:
-    """Days at risk and port-out requests per (keys complained about in the last w days, stratum)."""
+def _person_time(s: LibraryStore, ws: tuple[int, ...], p0: dt.date, p1: dt.date) -> dict[int, pd.DataFrame]:
+    """Days at risk and port-out requests per (the one key complained about in the last w days, '' for
+    none; stratum), for every window w at once: customer-time is cut at the change points of all windows
+    together, so each piece has one key set per window and the sums per (keys, stratum) are those of
+    each window alone."""
     quarters = pd.date_range(pd.Timestamp(p0).to_period("Q").start_time, pd.Timestamp(p1), freq="QS")
     qlist = ", ".join(f"DATE '{q.date()}'" for q in quarters) or f"DATE '{p0}'"
     tenure = " UNION ALL ".join(f"SELECT customer_key, tenure_start + {d} FROM _risk WHERE tenure_start IS NOT NULL"
                                 for d in TENURE_DAYS)
+    ends = " ".join(f"UNION ALL SELECT customer_key, day + {w} FROM _kc" for w in ws)
+    # Only time with no key or exactly one key counts (see the module docstring): min and max tell
+    # which, far cheaper than listing every key set; several keys become NULL and drop out below.
+    keys = ", ".join(f"""CASE WHEN count(*) FILTER (WHERE k.day + {w} > s.a) = 0 THEN ''
+        WHEN min(k.key) FILTER (WHERE k.day + {w} > s.a) = max(k.key) FILTER (WHERE k.day + {w} > s.a)
+        THEN min(k.key) FILTER (WHERE k.day + {w} > s.a) END AS keys_{w}""" for w in ws)
     s.execute(f"""CREATE OR REPLACE TEMP TABLE _risk AS
         SELECT * FROM (
           SELECT u.customer_key, greatest(coalesce(u.tenure_start, DATE '{p0}'), DATE '{p0}') AS r0,
                  least(coalesce(g.gone_day + 1, DATE '{p1}'), DATE '{p1}') AS r1,
                  u.tenure_start, u.arpu, u.contract_end
           FROM customers u LEFT JOIN _gone g ON g.customer_key = u.customer_key) WHERE r0 < r1""")
-    return s.query(f"""
+    pt = s.query(f"""
         WITH cp AS (
             SELECT customer_key, r0 AS day FROM _risk UNION ALL SELECT customer_key, r1 FROM _risk
-            UNION ALL SELECT customer_key, day FROM _kc UNION ALL SELECT customer_key, day + {w} FROM _kc
+            UNION ALL SELECT customer_key, day FROM _kc {ends}
             UNION ALL SELECT customer_key, contract_end + 1 FROM _risk WHERE contract_end IS NOT NULL
             UNION ALL {tenure}
             UNION ALL SELECT customer_key, unnest([{qlist}]) FROM _risk),
@@ -162,26 +178,28 @@ def _person_time(s: LibraryStore, w: int, p0: dt.date, p1: dt.date) -> pd.DataFr
                 AND c.day >= r.r0 AND c.day <= r.r1),
         seg AS (SELECT * FROM (SELECT customer_key, day AS a,
                        lead(day) OVER (PARTITION BY customer_key ORDER BY day) AS b FROM pts) WHERE b IS NOT NULL),
-        ex AS (SELECT s.customer_key, s.a, string_agg(DISTINCT k.key, ',' ORDER BY k.key) AS keys
-               FROM seg s JOIN _kc k ON k.customer_key = s.customer_key AND k.day <= s.a AND k.day + {w} > s.a
+        ex AS (SELECT s.customer_key, s.a, {keys}
+               FROM seg s JOIN _kc k ON k.customer_key = s.customer_key AND k.day <= s.a AND k.day + {ws[-1]} > s.a
                GROUP BY ALL),
         ev AS (SELECT s.customer_key, s.a, count(*) AS events FROM seg s
                JOIN _po p ON p.customer_key = s.customer_key AND p.day >= s.a AND p.day < s.b GROUP BY ALL)
-        SELECT coalesce(ex.keys, '') AS keys, {stratum_sql('s.a', 'r')} AS stratum,
+        SELECT {", ".join(f"CASE WHEN ex.a IS NULL THEN '' ELSE ex.keys_{w} END AS keys_{w}" for w in ws)}, {stratum_sql('s.a', 'r')} AS stratum,
                sum(s.b - s.a)::DOUBLE AS days, coalesce(sum(ev.events), 0)::DOUBLE AS events
         FROM seg s JOIN _risk r ON r.customer_key = s.customer_key
         LEFT JOIN ex ON ex.customer_key = s.customer_key AND ex.a = s.a
         LEFT JOIN ev ON ev.customer_key = s.customer_key AND ev.a = s.a
         GROUP BY ALL""")
+    return {w: pt.groupby([f"keys_{w}", "stratum"], as_index=False)[["days", "events"]].sum()
+              .rename(columns={f"keys_{w}": "keys"}) for w in ws}
 
 
-def _window_stats(key: str, w: int, cells: pd.DataFrame, pt: pd.DataFrame) -> dict:
+def _window_stats(w: int, cells: pd.DataFrame, quiet: pd.DataFrame, alone: pd.DataFrame) -> dict:
+    """One key's figures for window w: its complainants' cells, and person-time (index stratum; days,
+    events) with no complaint and with only this key."""
     n, e = f"n_{w}", f"e_{w}"
-    c = cells.loc[(cells["key"] == key) & (cells[n] > 0), ["stratum", n, e]]
+    c = cells.loc[cells[n] > 0, ["stratum", n, e]]
     n1, e1 = int(c[n].sum()), int(c[e].sum())
     rate = e1 / n1 if n1 else np.nan
-    quiet = pt[pt["keys"] == ""].groupby("stratum")[["days", "events"]].sum()
-    alone = pt[pt["keys"] == key].groupby("stratum")[["days", "events"]].sum()
     r_all = quiet["events"].sum() / quiet["days"].sum() if quiet["days"].sum() else np.nan
     r0 = (quiet["events"] / quiet["days"]).reindex(c["stratum"]).fillna(r_all).to_numpy()
     quiet_rate = float(np.sum(c[n].to_numpy() / n1 * (1 - np.exp(-w * r0)))) if n1 else np.nan

@@ -102,10 +102,12 @@ def _range_sql(col: str, start, end) -> str:
 
 
 def porting_reasons(library: Library, lookback_days: int = 90, start: DateLike = None, end: DateLike = None,
-                    version: int | None = None, lexicons: str | None = None) -> PortingReasons:
+                    version: int | None = None, lexicons: str | None = None,
+                    issues: dict[str, int] | None = None) -> PortingReasons:
     """For every port-out requested in [start, end): the pain points and topics its customer complained
     about in the `lookback_days` before the request; the share of port-outs per pain point, the share
-    with no complaint at all, port-ins and cancelled port-outs (customers retained)."""
+    with no complaint at all, port-ins and cancelled port-outs (customers retained). `issues`: the
+    library's data_issues, when the caller has counted them already."""
     if int(lookback_days) < 1:
         raise LinkError("lookback_days must be at least 1")
     start, end = to_date(start, "start"), to_date(end, "end")
@@ -128,7 +130,7 @@ def porting_reasons(library: Library, lookback_days: int = 90, start: DateLike =
             LEFT JOIN curation cu ON cu.topic_id = a.topic_id
             WHERE p.direction = 'out' AND p.requested_at IS NOT NULL AND {_range_sql('p.requested_at', start, end)}""")
         port_ins = int(s.scalar(f"SELECT count(*) FROM port_events WHERE direction = 'in' AND {rng}"))
-        issues = data_issues(s)
+        issues = data_issues(s) if issues is None else issues
     per = _per_port_out(outs, before, names)
     n = len(per)
     summary = _summary(per, before, names, n)
@@ -145,16 +147,17 @@ def _per_port_out(outs: pd.DataFrame, before: pd.DataFrame, names: dict) -> pd.D
     by = before.groupby("event_id")
     n_c = by["complaint_id"].nunique()
     last = by["received_at"].max()
-    pps, tps, tls = {}, {}, {}
-    for eid, g in by:
-        counts = g["painpoint"].dropna().value_counts()
-        pps[eid] = [names.get(k, (k, ""))[0] for k in sorted(counts.index, key=lambda k: (-counts[k], k))]
-        tg = g[g["topic_id"].notna() & (g["topic_id"] != -1)]
-        tc = tg["topic_id"].astype(int).value_counts()
-        order = sorted(tc.index, key=lambda t: (-tc[t], t))
-        tps[eid] = order
-        lab = dict(zip(tg["topic_id"].astype(int), tg["topic_label"]))
-        tls[eid] = [lab.get(t) or str(t) for t in order]
+    pp = before.dropna(subset=["painpoint"]).groupby(["event_id", "painpoint"]).size().rename("n").reset_index()
+    pp = pp.sort_values(["event_id", "n", "painpoint"], ascending=[True, False, True])
+    pp["name"] = pp["painpoint"].map({k: names.get(k, (k, ""))[0] for k in pp["painpoint"].unique()})
+    pps = pp.groupby("event_id")["name"].agg(list).to_dict()
+    tg = before[before["topic_id"].notna() & (before["topic_id"] != -1)]
+    tg = tg.assign(topic_id=tg["topic_id"].astype(int))
+    tc = tg.groupby(["event_id", "topic_id"]).agg(n=("complaint_id", "size"), label=("topic_label", "last"))
+    tc = tc.reset_index().sort_values(["event_id", "n", "topic_id"], ascending=[True, False, True])
+    tc["label"] = [lab if isinstance(lab, str) and lab else str(t) for t, lab in zip(tc["topic_id"], tc["label"])]
+    tps = tc.groupby("event_id")["topic_id"].agg(list).to_dict()
+    tls = tc.groupby("event_id")["label"].agg(list).to_dict()
     per = outs.copy()
     per["n_complaints"] = per["event_id"].map(n_c).fillna(0).astype(int)
     per["painpoints"] = [pps.get(e, []) for e in per["event_id"]]

@@ -7,6 +7,7 @@ library) are fetched per topic by `examples()`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -54,13 +55,19 @@ class ReportData:
         p = self.period.previous
         return self.covered_days(p.start, p.end) == p.days
 
+    @functools.cached_property
+    def _by_key(self) -> dict[str, PainPoint]:
+        return {p.key: p for p in reversed(self.taxonomy)}  # reversed: the first of a repeated key wins
+
     def painpoint_name(self, key: str) -> str:
         if key == UNASSIGNED:
             return UNASSIGNED_NAME
-        return next((p.name for p in self.taxonomy if p.key == key), key)
+        p = self._by_key.get(key)
+        return p.name if p else key
 
     def department(self, key: str) -> str:
-        return next((p.department for p in self.taxonomy if p.key == key), "")
+        p = self._by_key.get(key)
+        return p.department if p else ""
 
     def in_period(self, period: Period | None = None) -> pd.DataFrame:
         p = period or self.period

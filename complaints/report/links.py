@@ -56,7 +56,8 @@ FROM port_events p WHERE requested_at >= ? AND requested_at < ?
 """
 
 
-def _reasons(link, library: Library, start: dt.date, end: dt.date, version: int | None, lexicons: str | None):
+def _reasons(link, library: Library, start: dt.date, end: dt.date, version: int | None, lexicons: str | None,
+             issues: dict[str, int]):
     """link.porting_reasons for the span, or plain counts when no port-out request in it followed a
     complaint: then there is no reason to list (and link.porting_reasons, as of its first version,
     fails on that case)."""
@@ -65,7 +66,7 @@ def _reasons(link, library: Library, start: dt.date, end: dt.date, version: int 
     if not counts["preceded"]:
         return counts, None
     reasons = link.porting_reasons(library, lookback_days=LOOKBACK_DAYS, start=start, end=end, version=version,
-                                   lexicons=lexicons)
+                                   lexicons=lexicons, issues=issues)
     per = reasons.per_port_out
     preceded = int((per["n_complaints"] > 0).sum()) if "n_complaints" in per else \
         int(round(reasons.port_outs * (1 - reasons.no_complaint_share)))
@@ -81,13 +82,14 @@ def porting(library: Library, period: Period, trend_start: dt.date, version: int
     except ImportError:
         return Porting(False, "porting analysis is not available in this installation (complaints.churn.link missing)")
     try:
-        now, reasons = _reasons(link, library, period.start, period.end, version, lexicons)
-        before, _ = _reasons(link, library, period.previous.start, period.start, version, lexicons)
+        with open_store(library) as s:
+            link.require_port_events(s)
+            issues = link.data_issues(s)
+        now, reasons = _reasons(link, library, period.start, period.end, version, lexicons, issues)
+        before, _ = _reasons(link, library, period.previous.start, period.start, version, lexicons, issues)
         lift = link.painpoint_lift(library, level="painpoint", windows=WINDOWS, version=version, start=trend_start,
                                    end=period.end, lexicons=lexicons)
         flow = link.net_flow(library, start=trend_start, end=period.end)
-        with open_store(library) as s:
-            issues = link.data_issues(s)
     except ComplaintsError as exc:  # no customers or no port events yet: the report says why
         return Porting(False, str(exc))
     empty = pd.DataFrame()

@@ -207,7 +207,7 @@ def trends(data: ReportData) -> Section:
     sec.charts.append(Chart("weekly_trend", "各痛点周投诉量 Weekly complaints per pain point", "lines", w, "周 Week",
                             "投诉量 Complaints", color="痛点 Pain point", y_title="complaints per week"))
     c = data.complaints
-    monthly = (c.assign(m=c["received_at"].dt.strftime("%Y-%m"), p=[data.painpoint_name(k) for k in c["painpoint"]])
+    monthly = (c.assign(m=c["received_at"].dt.strftime("%Y-%m"), p=c["painpoint"].map({k: data.painpoint_name(k) for k in c["painpoint"].unique()}))
                .pivot_table(index="m", columns="p", values="complaint_id", aggfunc="count", fill_value=0))
     monthly = monthly[monthly.sum().sort_values(ascending=False).index]
     monthly.insert(0, "合计 Total", monthly.sum(axis=1))
