@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
@@ -186,7 +187,11 @@ def progress_bar():
 
 
 def print_json(obj) -> None:
-    out.print_json(json.dumps(obj, ensure_ascii=False, default=str))
+    if out.is_terminal:
+        out.print_json(json.dumps(obj, ensure_ascii=False, default=str))
+    else:  # a pipe or file: machines read it, and rich's highlighting costs seconds on big outputs
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str, indent=2) + "\n")
+        sys.stdout.flush()
 
 
 def lex_arg(lexicons: Optional[Path]) -> Optional[str]:

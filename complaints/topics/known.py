@@ -31,25 +31,39 @@ def text_hash(text: str) -> int:
 def known_arrays(rows, keys: list[str]) -> dict[str, np.ndarray]:
     """`rows`: (text, topic_id, confidence, painpoint, painpoint_confidence, painpoint_status) of every
     complaint of a version; `keys`: the pain-point keys (their index is stored)."""
+    cols = list(zip(*rows)) or [()] * 6
     index = {k: i for i, k in enumerate(keys)}
-    best: dict[int, tuple] = {}
+    other = index.get("other", 0)
+    h = np.array([text_hash(t) for t in cols[0]], dtype=np.uint64)
+    topic = np.array(cols[1], dtype=np.int64)
+    conf = np.nan_to_num(np.array(cols[2], dtype=np.float64), nan=0.0)
+    pp = np.array([index.get(p, other) for p in cols[3]], dtype=np.int16)
+    pconf = np.nan_to_num(np.array(cols[4], dtype=np.float64), nan=0.0)
+    status = np.array([STATUS.index(x) if x in STATUS else 0 for x in cols[5]], dtype=np.int8)
+    order = np.argsort(h, kind="stable")
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = h[order][1:] != h[order][:-1]
+    pick = order[first]  # a text's first row; repeated texts take their most common decision below
+    starts = np.flatnonzero(first)
+    for a, b in zip(starts, np.append(starts[1:], len(h))):
+        if b - a > 1:
+            pick[np.searchsorted(starts, a)] = _most_common(order[a:b], topic, pp)
+    return {"known_hash": h[pick], "known_topic": topic[pick], "known_confidence": conf[pick].astype(np.float32),
+            "known_painpoint": pp[pick], "known_pconf": pconf[pick].astype(np.float32),
+            "known_status": status[pick]}
+
+
+def _most_common(rows: np.ndarray, topic: np.ndarray, pp: np.ndarray) -> int:
+    """The row of the most common (topic, pain point) among one text's rows, in row order; a later
+    decision replaces the current one only once it is strictly more common."""
     counts: dict[tuple, int] = {}
-    for text, topic, conf, pp, pconf, status in rows:
-        h = text_hash(text)
-        rec = (int(topic), float(conf or 0.0), index.get(pp, index.get("other", 0)), float(pconf or 0.0),
-               STATUS.index(status) if status in STATUS else 0)
-        counts[(h, rec[0], rec[2])] = counts.get((h, rec[0], rec[2]), 0) + 1
-        old = best.get(h)
-        if old is None or counts[(h, rec[0], rec[2])] > counts[(h, old[0], old[2])]:
-            best[h] = rec
-    hashes = np.array(sorted(best), dtype=np.uint64)
-    recs = [best[int(h)] for h in hashes]
-    return {"known_hash": hashes,
-            "known_topic": np.array([r[0] for r in recs], dtype=np.int64),
-            "known_confidence": np.array([r[1] for r in recs], dtype=np.float32),
-            "known_painpoint": np.array([r[2] for r in recs], dtype=np.int16),
-            "known_pconf": np.array([r[3] for r in recs], dtype=np.float32),
-            "known_status": np.array([r[4] for r in recs], dtype=np.int8)}
+    best = -1
+    for r in sorted(rows):
+        k = (topic[r], pp[r])
+        counts[k] = counts.get(k, 0) + 1
+        if best < 0 or counts[k] > counts[(topic[best], pp[best])]:
+            best = r
+    return int(best)
 
 
 def known_from_store(store, version: int, keys: list[str], limit: int = KNOWN_MAX) -> dict[str, np.ndarray]:
@@ -57,7 +71,7 @@ def known_from_store(store, version: int, keys: list[str], limit: int = KNOWN_MA
                                 a.painpoint_status
                          FROM assignments a JOIN complaints c USING (complaint_id) WHERE a.version = ?
                          ORDER BY hash(a.complaint_id), a.complaint_id LIMIT ?""", [version, int(limit)])
-    return known_arrays(cur.itertuples(index=False, name=None), keys)
+    return known_arrays(zip(*(cur[c].tolist() for c in cur.columns)), keys)  # lists: arrow iteration is slow
 
 
 def save_known(folder: Path, arrays: dict[str, np.ndarray]) -> None:
