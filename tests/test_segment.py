@@ -62,3 +62,26 @@ def test_lexicon_edit_takes_effect_without_code_change(tmp_path):
     tokens = after.cut(text)
     assert "咪咕视频钻石会员" in tokens and "自动" not in tokens
     assert after.id != before.id
+
+
+def test_the_fast_backend_cuts_real_tickets_like_jieba():
+    """jieba_fast (the default when installed) against plain jieba on the operator's real tickets: they
+    differ only where two cuts are equally likely, so nearly every ticket gets the same tokens."""
+    pytest.importorskip("jieba_fast")
+    import collections
+
+    import jieba
+    import pandas as pd
+
+    from .conftest import SHARED_DATA
+
+    path = SHARED_DATA / "cocc_dev_tickets.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    texts = pd.read_csv(path, dtype=str)["text"].fillna("").tolist()
+    fast, plain = Segmenter(), Segmenter(backend=jieba)
+    assert type(fast._tok).__module__.startswith("jieba_fast")
+    a, b = [fast.cut_clauses(t) for t in texts], [plain.cut_clauses(t) for t in texts]
+    same = sum(x == y for x, y in zip(a, b)) / len(texts)
+    bag = sum(collections.Counter(sum(x, [])) == collections.Counter(sum(y, [])) for x, y in zip(a, b)) / len(texts)
+    assert same >= 0.995 and bag >= 0.998, (same, bag)
