@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 	# torch first and pinned: this version installs a CPU build; anything else pulls CUDA.
 	$(PIP) install --disable-pip-version-check -q torch==2.13.0
 	$(PIP) install --disable-pip-version-check -q -e '.[topics,report,dev,spark]'
-	# jieba_fast builds from source (needs a C compiler): about twice as fast; plain jieba otherwise.
+	# jieba_fast (COMPLAINTS_JIEBA=fast, optional) builds from source and needs a C compiler.
 	$(PIP) install --disable-pip-version-check -q 'jieba_fast==0.53' \
-	  || echo "warning: jieba_fast did not build; plain jieba segments (the same tokens but for ties, at about half the speed)"
+	  || echo "warning: jieba_fast did not build; COMPLAINTS_JIEBA=fast is unavailable (plain jieba, the default, is unaffected)"
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -64,13 +64,7 @@ def test_lexicon_edit_takes_effect_without_code_change(tmp_path):
     assert after.id != before.id
 
 
-def test_the_fast_backend_cuts_real_tickets_like_jieba():
-    """jieba_fast (the default when installed) against plain jieba on the operator's real tickets: they
-    differ only where two cuts are equally likely, so nearly every ticket gets the same tokens."""
-    pytest.importorskip("jieba_fast")
-    import collections
-
-    import jieba
+def _real_tickets() -> list[str]:
     import pandas as pd
 
     from .conftest import SHARED_DATA
@@ -78,8 +72,32 @@ def test_the_fast_backend_cuts_real_tickets_like_jieba():
     path = SHARED_DATA / "cocc_dev_tickets.csv"
     if not path.exists():
         pytest.skip(f"{path} is absent")
-    texts = pd.read_csv(path, dtype=str)["text"].fillna("").tolist()
-    fast, plain = Segmenter(), Segmenter(backend=jieba)
+    return pd.read_csv(path, dtype=str)["text"].fillna("").tolist()
+
+
+def test_the_block_cache_cuts_real_tickets_exactly_like_jieba():
+    """The default segmenter cuts each han block once and reuses it; jieba cuts blocks independently,
+    so on the operator's real tickets (and the repeats of a ticket's blocks) every token is jieba's."""
+    import jieba
+
+    texts = _real_tickets()
+    seg = Segmenter()
+    assert type(seg._tok).__module__ == "jieba" and not seg._blocks
+    plain = Segmenter(seg.lexicons)
+    uncached = [list(plain._tok.cut(plain._prepare(t), HMM=True)) for t in texts]
+    assert [seg._raw_cut(seg._prepare(t)) for t in texts + texts[:200]] == uncached + uncached[:200]
+    assert 0 < len(seg._blocks) < sum(len(jieba.re_han_default.findall(seg._prepare(t))) for t in texts)
+    assert [seg.neural_text(t) for t in texts[:100]] == [plain.neural_text(t) for t in texts[:100]]
+
+
+def test_the_fast_backend_cuts_real_tickets_like_jieba():
+    """jieba_fast (COMPLAINTS_JIEBA=fast) against plain jieba on the operator's real tickets: they differ
+    in ties between equally likely cuts, hyphens and a few unknown words, so nearly every ticket agrees."""
+    jieba_fast = pytest.importorskip("jieba_fast")
+    import collections
+
+    texts = _real_tickets()
+    fast, plain = Segmenter(backend=jieba_fast), Segmenter()
     assert type(fast._tok).__module__.startswith("jieba_fast")
     a, b = [fast.cut_clauses(t) for t in texts], [plain.cut_clauses(t) for t in texts]
     same = sum(x == y for x, y in zip(a, b)) / len(texts)

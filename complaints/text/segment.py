@@ -17,13 +17,15 @@ if TYPE_CHECKING:
 
 
 def _backend():
-    """jieba_fast when installed (jieba's algorithm and dictionary with the hot loops in C: about twice
-    as fast) unless COMPLAINTS_JIEBA=plain; else jieba. The two differ only in how they break a tie
-    between equally likely cuts (急急急: 急急|急 or 急|急急), for about 0.15% of complaints."""
-    if os.environ.get("COMPLAINTS_JIEBA", "").strip().lower() != "plain":
+    """jieba, or jieba_fast with COMPLAINTS_JIEBA=fast when it is installed. jieba_fast has jieba's
+    algorithm and dictionary with the hot loops in C, but breaks ties between equally likely cuts
+    (急急急: 急急|急 or 急|急急), hyphens and some unknown words its own way, which moved the real-ticket
+    topic bench (bench/README.md); the block cache below gives most of its speed with jieba's cuts."""
+    if os.environ.get("COMPLAINTS_JIEBA", "").strip().lower() == "fast":
         try:
             import jieba_fast
 
+            jieba_fast.setLogLevel(60)
             return jieba_fast
         except ImportError:
             pass
@@ -34,7 +36,6 @@ def _backend():
 
 jieba = _backend()
 jieba.setLogLevel(60)  # jieba logs its dictionary load to stderr at INFO
-BACKEND = jieba.__name__
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 # Any typed placeholder (<手机号>, <姓名>, <工号> …), also ones a later masking rule adds.
 _PLACEHOLDER = re.compile(r"<[\u4e00-\u9fff]{1,6}>")
@@ -71,6 +72,8 @@ class Segmenter:
                 if freq == 0:
                     backend.finalseg.add_force_split(word.upper())
         self._memo: dict[str, str | None] = {}
+        self._han = backend.re_han_default
+        self._blocks: dict[str, tuple[str, ...]] = {}
         self.id = "jieba-" + self.lexicons.fingerprint() + self.view.id_suffix
 
     @property
@@ -81,7 +84,7 @@ class Segmenter:
         """This segmenter with a learned form in its view; shares the loaded jieba dictionary."""
         other = copy.copy(self)
         other.view = ModelView(self.lexicons, form)
-        other._memo = {}
+        other._memo, other._blocks = {}, {}
         other.id = "jieba-" + self.lexicons.fingerprint() + other.view.id_suffix
         return other
 
@@ -97,6 +100,24 @@ class Segmenter:
             self._memo[raw] = hit
         return hit
 
+    def _raw_cut(self, text: str) -> list[str]:
+        """jieba's cut, block by block from a cache. jieba cuts each run of han/alphanumeric
+        characters on its own, so a block cut once is cut the same everywhere; complaints repeat
+        their ticket form's blocks (on generated tickets four in five block characters are repeats)."""
+        out: list[str] = []
+        blocks, cut = self._blocks, self._tok.cut
+        for blk in self._han.split(text):
+            if not blk:
+                continue
+            words = blocks.get(blk)
+            if words is None:
+                words = tuple(cut(blk, HMM=self.hmm))
+                if len(blocks) >= _BLOCKS_MAX:
+                    blocks.clear()  # bounded: a cache emptied now and then still catches the form's blocks
+                blocks[blk] = words
+            out.extend(words)
+        return out
+
     def _prepare(self, text: str, upper: bool = True) -> str:
         """The view text with placeholders blanked: what jieba reads."""
         text = self.view.text(text)
@@ -106,7 +127,7 @@ class Segmenter:
 
     def _pieces(self, text: str, upper: bool = True) -> tuple[list[str], set[int]]:
         """jieba's raw pieces of the view text, and which of them spell an address it cut apart."""
-        raws = list(self._tok.cut(self._prepare(text, upper), HMM=self.hmm)) if text else []
+        raws = self._raw_cut(self._prepare(text, upper)) if text else []
         return raws, self.view.address([r.strip().upper() for r in raws])
 
     def cut(self, text: str) -> list[str]:
@@ -136,7 +157,7 @@ class Segmenter:
             return ""
         plain = self._prepare(text, upper=False)
         upper = plain.upper()
-        raws = list(self._tok.cut(upper, HMM=self.hmm))
+        raws = self._raw_cut(upper)
         address = self.view.address([r.strip() for r in raws])
         pieces, pos = [], 0
         for i, raw in enumerate(raws):
@@ -177,6 +198,7 @@ class Segmenter:
 
 
 _MISS = object()
+_BLOCKS_MAX = 200_000  # cached blocks per segmenter (per worker): some tens of MB at most
 
 
 # jieba runs ~4,000 short complaints/s per core; past this many texts forked workers pay off.
