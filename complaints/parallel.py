@@ -5,7 +5,8 @@ Fitted models, texts and token lists are large and already in the parent's memor
 result comes back. A bounded number of batches is in flight, so results never pile up, and they
 come back in input order. Where forking is not possible, there is one core or one batch, the same
 function runs in this process. Fork only where no other thread holds a lock the child would need:
-callers close their DuckDB connection first.
+callers close their DuckDB connection first. Work that itself runs OpenMP threads (UMAP, k-means)
+goes to `pool_map`'s fresh interpreters instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import gc
 import itertools
 import multiprocessing as mp
 import os
+import pickle
+import selectors
+import struct
+import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -29,19 +34,6 @@ def workers_for(n: int | None = None) -> int:
 
 def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-
-
-def numba_forkable() -> bool:
-    """Whether forked workers may run numba's parallel code (UMAP): not once this process has started
-    GNU OpenMP threads, which a forked child cannot use (it would abort)."""
-    numba = sys.modules.get("numba")
-    if numba is None:
-        return True
-    try:
-        from numba.np.ufunc import parallel
-    except ImportError:
-        return True
-    return not getattr(parallel, "_is_initialized", False) or numba.threading_layer() != "omp"
 
 
 def _call(batch: Any) -> Any:
@@ -80,6 +72,104 @@ def fork_map(func: Callable[[Any, Any], Any], state: Any, batches: Iterable[Any]
         _STATE = None
 
 
+def pool_map(func: Callable[[Any], Any], jobs: Iterable[Any], workers: int | None = None,
+             preload: Iterable[str] = ()) -> list[Any]:
+    """`func(job)` for every job, results in order, in fresh worker interpreters (`python -m
+    complaints.parallel`) that take the next job as they finish one (give the largest first): for
+    work that runs OpenMP or numba threads, which the forked child of a process that has started
+    them cannot use (it hangs). Jobs and results are pickled, so each job carries only its own data;
+    the workers import `preload` first. multiprocessing's spawn and forkserver are not used: they
+    re-run the caller's main script in every worker."""
+    jobs = list(jobs)
+    n = min(workers_for(workers), len(jobs))
+    if n < 2:
+        return [func(job) for job in jobs]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    procs = [subprocess.Popen([sys.executable, "-m", "complaints.parallel", *preload], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, env=env) for _ in range(n)]
+    results: list[Any] = [None] * len(jobs)
+    todo = iter(enumerate(jobs))
+    busy: dict[subprocess.Popen, int] = {}
+    sel = selectors.DefaultSelector()
+
+    def give(p: subprocess.Popen) -> bool:
+        nxt = next(todo, None)
+        if nxt is None:
+            p.stdin.close()
+            return False
+        busy[p] = nxt[0]
+        _send(p.stdin, (func, nxt[1]))
+        return True
+
+    try:
+        for p in procs:
+            if give(p):
+                sel.register(p.stdout, selectors.EVENT_READ, p)
+        while busy:
+            for key, _ in sel.select():
+                p = key.data
+                got = _receive(p.stdout)
+                if got is None:
+                    raise RuntimeError(f"a worker process stopped (exit code {p.wait()})")
+                ok, value = got
+                if not ok:
+                    raise value
+                results[busy.pop(p)] = value
+                if not give(p):
+                    sel.unregister(p.stdout)
+    finally:
+        sel.close()
+        for p in procs:
+            if not p.stdin.closed:
+                p.stdin.close()
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return results
+
+
+def _send(stream, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream) -> Any:
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    (size,) = struct.unpack("<Q", head)
+    data = stream.read(size)
+    return pickle.loads(data) if len(data) == size else None
+
+
+def _serve(preload: list[str]) -> None:
+    """A pool_map worker: jobs from stdin, results to stdout, until stdin closes."""
+    import importlib
+
+    for name in preload:
+        importlib.import_module(name)
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a library's print must not corrupt the channel
+    while (got := _receive(inp)) is not None:
+        func, job = got
+        try:
+            reply = (True, func(job))
+        except Exception as e:  # noqa: BLE001 - handed back to the caller, which raises it
+            reply = (False, e)
+        try:
+            _send(out, reply)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            _send(out, (False, RuntimeError(repr(reply[1]))))
+
+
 def ranges(n: int, size: int) -> list[tuple[int, int]]:
     """(start, stop) of consecutive batches of `size` over `n` rows."""
     return [(s, min(s + size, n)) for s in range(0, n, max(1, size))]
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1:])

@@ -16,8 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..parallel import fork_map, numba_forkable
+from ..parallel import pool_map
 from .cluster import OUTLIER, knn_vote, make_clustering
+
+
+# A fresh worker spends ~20 s importing and compiling UMAP and HDBSCAN; below this many complaints
+# clustering them takes less than that.
+PARALLEL_MIN = 20_000
+_PRELOAD = ("complaints.topics.within", "umap", "hdbscan")
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
@@ -27,14 +33,14 @@ def _unit(m: np.ndarray) -> np.ndarray:
 
 def cluster_within(embeddings: np.ndarray, groups: np.ndarray, clustering: str, min_topic_size: int,
                    n_topics: int | None = None, seed: int = 42, outliers: str | None = "centroid",
-                   knn: int = 10, knn_share: float = 0.5, workers: int | None = 1) -> tuple[np.ndarray, np.ndarray]:
+                   knn: int = 10, knn_share: float = 0.5, workers: int | None = None,
+                   parallel_min: int = PARALLEL_MIN) -> tuple[np.ndarray, np.ndarray]:
     """(labels, initial): a topic per row, numbered across groups, and the labels before the group's
     outliers were placed (-1 for those), so callers can tell clustered members from placed ones.
     `outliers`: "knn", "centroid" or None (they stay outliers, keeping their pain point).
-    With `workers` > 1 (None: every core) pain points are clustered in forked processes, largest first;
-    each reseeds, so the result does not depend on the order or the number of workers. Off by default:
-    a process that already ran OpenMP code (scikit-learn's k-means, numba) forks children that hang
-    in it, and only numba's own start can be checked (`parallel.numba_forkable`)."""
+    From `parallel_min` complaints on, pain points are clustered on `workers` (None: every core) fresh
+    interpreters (`parallel.pool_map`: forked ones hang in OpenMP once this process ran UMAP or k-means),
+    largest first; each reseeds, so the result does not depend on the order or the number of workers."""
     embeddings = _unit(np.asarray(embeddings, dtype=np.float32))
     groups = np.asarray(groups, dtype=object)
     labels = np.full(len(groups), OUTLIER, dtype=np.int64)
@@ -48,9 +54,10 @@ def cluster_within(embeddings: np.ndarray, groups: np.ndarray, clustering: str, 
         if not (len(rows_of[g]) < 2 * min_topic_size or k == 1):
             jobs.append((g, k))
     jobs.sort(key=lambda j: -len(rows_of[j[0]]))
-    state = (embeddings, rows_of, clustering, min_topic_size, seed, outliers, knn, knn_share)
-    found = dict(zip([g for g, _ in jobs], fork_map(_cluster_group, state, jobs,
-                                                    workers if numba_forkable() else 1)))
+    params = (clustering, min_topic_size, seed, outliers, knn, knn_share)
+    work = [(embeddings[rows_of[g]], k, params) for g, k in jobs]
+    found = dict(zip([g for g, _ in jobs], pool_map(_cluster_group, work, workers if n >= parallel_min else 1,
+                                                    preload=_PRELOAD)))
     next_id = 0
     for g in keys:
         rows = rows_of[g]
@@ -67,11 +74,9 @@ def cluster_within(embeddings: np.ndarray, groups: np.ndarray, clustering: str, 
     return labels, initial
 
 
-def _cluster_group(state: tuple, job: tuple) -> tuple[np.ndarray, np.ndarray]:
+def _cluster_group(job: tuple) -> tuple[np.ndarray, np.ndarray]:
     """One pain point's (clusters found, clusters after its outliers were placed), in local ids."""
-    embeddings, rows_of, clustering, min_topic_size, seed, outliers, knn, knn_share = state
-    g, k = job
-    x = embeddings[rows_of[g]]
+    x, k, (clustering, min_topic_size, seed, outliers, knn, knn_share) = job
     reducer, clusterer = make_clustering(clustering, k).build(len(x), min_topic_size, seed)
     np.random.seed(seed)
     space = reducer.fit_transform(x) if hasattr(reducer, "fit_transform") else reducer.fit(x).transform(x)
