@@ -67,10 +67,14 @@ def _most_common(rows: np.ndarray, topic: np.ndarray, pp: np.ndarray) -> int:
 
 
 def known_from_store(store, version: int, keys: list[str], limit: int = KNOWN_MAX) -> dict[str, np.ndarray]:
+    # the id-hashed subset is picked before the join: the texts of a million are not all read
     cur = store.query("""SELECT c.text, a.topic_id, a.confidence, a.painpoint, a.painpoint_confidence,
                                 a.painpoint_status
-                         FROM assignments a JOIN complaints c USING (complaint_id) WHERE a.version = ?
-                         ORDER BY hash(a.complaint_id), a.complaint_id LIMIT ?""", [version, int(limit)])
+                         FROM (SELECT complaint_id, topic_id, confidence, painpoint, painpoint_confidence,
+                                      painpoint_status FROM assignments WHERE version = ?
+                               ORDER BY hash(complaint_id), complaint_id LIMIT ?) a
+                         JOIN complaints c USING (complaint_id)
+                         ORDER BY hash(a.complaint_id), a.complaint_id""", [version, int(limit)])
     return known_arrays(zip(*(cur[c].tolist() for c in cur.columns)), keys)  # lists: arrow iteration is slow
 
 
