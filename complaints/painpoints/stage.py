@@ -58,9 +58,8 @@ def curated_topic_labels(store: LibraryStore, version: int | None) -> dict[str, 
     """complaint_id -> pain point, for the complaints of topics whose pain point an analyst set."""
     if version is None:
         return {}
-    df = store.query("""SELECT a.complaint_id, c.painpoint FROM assignments a JOIN curation c USING (topic_id)
-                        WHERE a.version = ? AND c.painpoint IS NOT NULL AND c.merged_into IS NULL""", [version])
-    return dict(df.itertuples(index=False, name=None))
+    return store.pairs("""SELECT a.complaint_id, c.painpoint FROM assignments a JOIN curation c USING (topic_id)
+                          WHERE a.version = ? AND c.painpoint IS NOT NULL AND c.merged_into IS NULL""", [version])
 
 
 def _digest(obj) -> str:

@@ -22,8 +22,7 @@ from .stable_ids import merged_into, resolve_merge
 
 def topic_painpoints(store: LibraryStore, version: int) -> dict[int, str]:
     """Stable topic id -> pain point in `version`, a merged topic answering with its target's."""
-    rows = dict(store.query("SELECT topic_id, painpoint FROM topics WHERE version = ?",
-                            [version]).itertuples(index=False, name=None))
+    rows = store.pairs("SELECT topic_id, painpoint FROM topics WHERE version = ?", [version])
     merges = merged_into(store)
     return {int(t): rows.get(resolve_merge(int(t), merges), p) for t, p in rows.items()}
 

@@ -228,8 +228,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
                 meta = neighbour_meta(store, [ids[i] for i in keep])
                 dictionary = read_json(parent_dir / "classify" / "jieba.json")
                 dictionary["freq"].update(new_words["freq"])
-                final = store.query("SELECT complaint_id, topic_id FROM assignments WHERE version = ?", [version])
-                final = dict(zip(final["complaint_id"].tolist(), final["topic_id"].tolist()))  # not arrow rows: 1M
+                final = store.pairs("SELECT complaint_id, topic_id FROM assignments WHERE version = ?", [version])
                 write_compact(folder, version=version, embedder=emb, segmenter_dictionary=dictionary,
                               segmenter_id=compact.manifest["segmenter_id"], form=seg.form,
                               topics=topic_entries(store, version, lexicons), assigner=assigner,
