@@ -16,7 +16,7 @@ import pytest
 from complaints.painpoints import stage
 from complaints.painpoints.classifier import PainPointClassifier
 from complaints.parallel import can_fork, fork_map, ranges
-from complaints.text.packed import PackedTokens, cut_library, pack, unpack_clauses, unpack_tokens
+from complaints.text.packed import HeldCorpus, PackedTokens, cut_library, pack, unpack_clauses, unpack_tokens
 from complaints.text.segment import Segmenter
 from tests.corpus import base_rows
 from tests.real_style import tickets
@@ -123,7 +123,7 @@ def test_decisions_on_two_cores_equal_one_process_and_a_bounded_fit_still_decide
     one = stage.decide(model, ids, texts, tokens, batch=64, workers=1)
     assert many.equals(one) and many["complaint_id"].tolist() == ids
     sup = _supervision(len(texts), {1: "network"})
-    small, decided = stage.learn_and_decide(sup, ids, texts, tokens, None, workers=2, fit_max=200)
+    small, decided = stage.learn_and_decide(sup, ids, HeldCorpus(texts, tokens), None, workers=2, fit_max=200)
     assert decided["complaint_id"].tolist() == ids
     agree = (decided["painpoint"] == one["painpoint"]).mean()
     assert agree >= 0.9, agree  # trained on a third of the texts, it decides nearly all alike

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from cli import app
 from complaints.classify.topic_classifier import TopicClassifier
 from complaints.store import open_store
-from complaints.topics.bulk_assign import METHODS, AssignState, assign_batch, bulk_assign, stream_complaints
+from complaints.topics.bulk_assign import METHODS, AssignState, assign_batch, bulk_assign
+from complaints.topics.chunks import LibraryChunks
 from complaints.topics.fit import fit_library
 from complaints.topics.sample import SWITCH, draw_sample, quotas
 from complaints.topics.scale import plan_sample
@@ -131,6 +132,40 @@ def test_examples_keep_the_closest_distinct_texts_across_merges():
 
 # --- the sampled fit ---------------------------------------------------------------------------------------
 
+def test_a_fit_read_by_chunks_with_spilled_tokens_equals_one_read_at_once(sampled, tmp_path, monkeypatch):
+    """The fixture's fit read the library as one chunk, tokens in memory; this one reads it 700
+    complaints at a time, the tokens spilled to parquet, and must decide, sample and place alike."""
+    import shutil
+
+    from complaints.config import Library
+    from complaints.topics import chunks as chunks_mod
+
+    lib, _, res = sampled
+    copy = Library(tmp_path / "lib")
+    shutil.copytree(lib.root, copy.root)
+    spilled = []
+    keep = chunks_mod.LibraryChunks._keep
+    monkeypatch.setattr(chunks_mod.LibraryChunks, "_keep",
+                        lambda self, k, packed: (spilled.append(self._dir), keep(self, k, packed))[1])
+    again = fit_library(copy, embedder="lexical", sample_size=SAMPLE, chunk=700)
+    assert again.sampled and again.sample_size == res.sample_size and again.n_docs == res.n_docs
+    assert len(spilled) > 3 and spilled[-1] is not None and spilled[-1].parent == copy.root
+    assert not list(copy.root.glob(chunks_mod.SCRATCH + "*"))  # the scratch folder is gone after the fit
+    cols = ["complaint_id", "painpoint", "painpoint_confidence", "painpoint_status", "painpoint_evidence",
+            "topic_id", "method", "confidence"]
+    with open_store(copy) as store:
+        a, b = (store.query(f"SELECT {', '.join(cols)} FROM assignments WHERE version = ? ORDER BY complaint_id", [v])
+                for v in (res.version, again.version))
+        kw = store.query("SELECT version, topic_id, keywords FROM topics ORDER BY topic_id")
+    assert len(a) == len(b) == res.n_docs
+    assert a.drop(columns="confidence").equals(b.drop(columns="confidence"))
+    assert np.allclose(a["confidence"], b["confidence"], atol=1e-5)
+    first, second = (kw[kw["version"] == v].drop(columns="version").reset_index(drop=True)
+                     for v in (res.version, again.version))
+    assert first.equals(second)  # keywords from every member: the same counts
+
+
+
 def test_sampled_fit_places_every_complaint_with_a_status(sampled):
     lib, truth, res = sampled
     n = library_rows(lib, "SELECT count(*) FROM complaints")[0][0]
@@ -211,7 +246,11 @@ def test_bulk_in_forked_workers_equals_in_process_and_a_saved_state(sampled, tmp
     state = AssignState(emb, TopicAssigner().fit(vecs, labels), NeighbourIndex(vecs, labels, np.arange(4)),
                         {"宽带": 0, "信号": 1, "扣费": 2}, "nearest", 3, np.array(["a", "a", "b", "b"], dtype=object),
                         seg)
-    batches = list(stream_complaints(lib, batch=700))
+    with open_store(lib) as store:
+        ids = store.query("SELECT complaint_id FROM complaints ORDER BY complaint_id")["complaint_id"].tolist()
+    chunks = LibraryChunks(lib, ids, chunk=700)  # (ids, texts) a chunk at a time, read from the library
+    batches = [(chunks.ids[s:e], chunks.texts(k)) for k, (s, e) in enumerate(chunks.bounds)]
+    assert len(batches) > 2 and all(len(b[0]) == len(b[1]) for b in batches)
     one = bulk_assign(state, batches, workers=1)
     two = bulk_assign(state, batches, workers=2)
     assert one.ids == two.ids and len(one.ids) == sum(len(b[0]) for b in batches)

@@ -24,6 +24,7 @@ import pandas as pd
 from ..parallel import fork_map, ranges
 from ..store import LibraryStore
 from ..text.lexicons import Lexicons
+from ..text.packed import HeldCorpus
 from .classifier import PainPointClassifier
 from .operators import OperatorMapping, load_operator_mapping
 from .taxonomy import load_taxonomy, taxonomy_fingerprint
@@ -153,23 +154,42 @@ def run(store: LibraryStore, ids: Sequence[str], texts: Sequence[str], tokens: S
     """`gather` and `learn_and_decide` in this process (with the store open): what `update` does
     when the analysts' supervision changed."""
     sup = gather(store, ids, attributes, lexicons, latest, params)
-    return (*learn_and_decide(sup, ids, texts, tokens, lexicons, progress, workers=1, **params), sup)
+    return (*learn_and_decide(sup, ids, HeldCorpus(texts, tokens), lexicons, progress, workers=1, **params), sup)
 
 
-def learn_and_decide(sup: Supervision, ids: Sequence[str], texts: Sequence[str], tokens: Sequence[list[str]],
-                     lexicons: str | None, progress: Callable[[str, int, int], None] | None = None,
+def learn_and_decide(sup: Supervision, ids: Sequence[str], corpus, lexicons: str | None,
+                     progress: Callable[[str, int, int], None] | None = None,
                      workers: int | None = None, fit_max: int | None = FIT_MAX,
                      **params) -> tuple[PainPointClassifier, pd.DataFrame]:
     """Fit on the library with its supervision (past `fit_max`, on `fit_rows`) and decide every
-    complaint on `workers` forked processes (call it with no store open): what `fit` does."""
+    complaint on `workers` forked processes (call it with no store open): what `fit` does.
+    `corpus` gives the texts and tokens of `ids`: `texts_at(rows)`, `tokens_at(rows)` and `parts()`
+    in order (`text.packed.HeldCorpus`, or `topics.chunks.LibraryChunks` reading the library)."""
+    model = learn(sup, ids, corpus, lexicons, fit_max, **params)
+    return model, decide_all(model, ids, corpus, sup.allowed, progress, workers)
+
+
+def learn(sup: Supervision, ids: Sequence[str], corpus, lexicons: str | None, fit_max: int | None = FIT_MAX,
+          **params) -> PainPointClassifier:
+    """The classifier fitted on `fit_rows` of the library (`corpus` as `learn_and_decide` takes it)."""
+    n = len(ids)
+    rows = fit_rows(sup, n, fit_max)
+    part = sup if len(rows) == n else \
+        Supervision(*([x[i] for i in rows] for x in (sup.labels, sup.weights, sup.verbatim, sup.allowed)))
+    return fit_model(corpus.texts_at(rows), list(corpus.tokens_at(rows)), part, lexicons, **params)
+
+
+def decide_all(model: PainPointClassifier, ids: Sequence[str], corpus, allowed: Sequence[list[str] | None],
+               progress: Callable[[str, int, int], None] | None = None, workers: int | None = None) -> pd.DataFrame:
+    """Every complaint's decision, a part of `corpus` at a time, each in batches on `workers` forked processes."""
     step = progress or (lambda *a: None)
-    step("pain points", 0, len(texts))
-    rows = fit_rows(sup, len(texts), fit_max)
-    if len(rows) == len(texts):
-        model = fit_model(list(texts), list(tokens), sup, lexicons, **params)
-    else:
-        part = Supervision(*([x[i] for i in rows] for x in (sup.labels, sup.weights, sup.verbatim, sup.allowed)))
-        model = fit_model([texts[i] for i in rows], [tokens[i] for i in rows], part, lexicons, **params)
-    decisions = decide(model, ids, texts, tokens, sup.allowed, progress=lambda d, n: step("pain points", d, n),
-                       workers=workers)
-    return model, decisions
+    n = len(ids)
+    step("pain points", 0, n)
+    frames = []
+    for s, texts, tokens in corpus.parts():
+        e = s + len(texts)
+        frames.append(decide(model, ids[s:e], texts, tokens, allowed[s:e],
+                             progress=lambda d, _n, s=s: step("pain points", s + d, n), workers=workers))
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True) if frames else _frame([], [])

@@ -8,6 +8,8 @@ here, upstream of all three. numpy and scipy only: a loaded model predicts witho
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from operator import add
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,13 +37,18 @@ def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
 
 
 def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
-    """Character n-grams of the lower-cased text, spaces and punctuation included."""
+    """Character n-grams of the lower-cased text, spaces and punctuation included: every 1-gram in
+    order, then every 2-gram, and so on. Each n-gram is the (n-1)-gram at its start plus the next
+    character, joined by `map` in C: a million long tickets make a billion n-grams."""
     text = text.lower()
     min_n, max_n = ngram_range
-    size = len(text)
     out: list[str] = []
-    for n in range(min_n, min(max_n, size) + 1):
-        out.extend(text[i : i + n] for i in range(size - n + 1))
+    grams: Iterable[str] = text  # the n-grams of the current n, starting at each position in turn
+    for n in range(1, max_n + 1):
+        if n > 1:
+            grams = list(map(add, grams, text[n - 1:]))
+        if n >= min_n:
+            out.extend(grams)
     return out
 
 

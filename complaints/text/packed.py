@@ -68,11 +68,23 @@ class PackedTokens(Sequence):
 DICTIONARY_MAX = 200_000  # texts the classify dictionary is gathered from (the known texts are as many)
 
 
+def cut_part(seg: Segmenter, texts: Sequence[str], words: bool) -> tuple[list[str], set[str]]:
+    """Texts cut into packed clause tokens; with `words`, the jieba dictionary words they touch."""
+    packed = [pack(seg.cut_clauses(t or "")) for t in texts]
+    return packed, (set(seg.dictionary_subset(texts)["freq"]) if words else set())
+
+
+def dictionary_of(seg: Segmenter, words: set[str]) -> dict:
+    """The dictionary subset classify loads: the user words, the total and `words` with their counts."""
+    sub = seg.dictionary_subset([])
+    freq = seg._tok.FREQ
+    sub["freq"].update({w: freq[w] for w in words})
+    return sub
+
+
 def _cut_batch(state: tuple[Segmenter, Sequence[str], int], bounds: tuple[int, int]) -> tuple[list[str], set[str]]:
     seg, texts, words_from = state
-    part = texts[bounds[0]:bounds[1]]
-    packed = [pack(seg.cut_clauses(t or "")) for t in part]
-    return packed, (set(seg.dictionary_subset(part)["freq"]) if bounds[0] < words_from else set())
+    return cut_part(seg, texts[bounds[0]:bounds[1]], bounds[0] < words_from)
 
 
 def cut_library(seg: Segmenter, texts: Sequence[str], workers: int | None = None, batch: int = 2000,
@@ -94,9 +106,24 @@ def cut_library(seg: Segmenter, texts: Sequence[str], workers: int | None = None
         words |= seen
         if progress:
             progress(len(packed), n)
-    if not dictionary:
-        return PackedTokens(packed), None
-    sub = seg.dictionary_subset([])  # the user words and the total
-    freq = seg._tok.FREQ
-    sub["freq"].update({w: freq[w] for w in words})
-    return PackedTokens(packed), sub
+    return PackedTokens(packed), (dictionary_of(seg, words) if dictionary else None)
+
+
+class HeldCorpus:
+    """Texts and their tokens already in memory, read the way `fit` reads a library by chunks
+    (topics/chunks.py): some rows, or every part in order."""
+
+    def __init__(self, texts: Sequence[str], tokens: Sequence[list[str]]) -> None:
+        self.texts, self.tokens = texts, tokens
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def texts_at(self, rows: Sequence[int]) -> list[str]:
+        return [self.texts[i] for i in rows]
+
+    def tokens_at(self, rows: Sequence[int]) -> list[list[str]]:
+        return [self.tokens[i] for i in rows]
+
+    def parts(self) -> Iterator[tuple[int, Sequence[str], Sequence[list[str]]]]:
+        yield 0, self.texts, self.tokens

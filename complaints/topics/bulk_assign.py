@@ -9,7 +9,8 @@ after centroid outlier reduction, "none" — the default kNN vote — leaves it 
 its pain point). Each batch is segmented once with the fit's form-aware segmenter (or comes
 with the fit's tokens); the tokens serve the embedding, the per-topic term counts (keywords
 from every member, see `term_counts`) and the examples. Batches are streamed from the library and worked on in forked
-processes (Linux), a bounded number in flight, so memory holds a few batches, not the library.
+processes (Linux), a bounded number in flight, so memory holds a few batches, not the library
+(`topics.chunks.LibraryChunks.batches` reads them from the library a chunk at a time).
 
 `AssignState` is everything a worker needs; `save`/`load` put it in a folder (JSON and .npy, no
 pickle) so Spark executors run the very same `assign_batch` (complaints.spark.fit).
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,33 +231,3 @@ def bulk_assign(state: AssignState, batches: Iterable[tuple], workers: int | Non
         if progress:
             progress(len(r.ids))
     return merge.result()
-
-
-def in_batches(ids: Sequence[str], texts: Sequence[str], painpoints: Sequence[str], tokens: Sequence[list[str]],
-               batch: int = BATCH) -> Iterator[tuple]:
-    """(ids, texts, painpoints, tokens) batches of what the fit already holds in memory."""
-    for s in range(0, len(ids), batch):
-        yield (list(ids[s:s + batch]), list(texts[s:s + batch]), list(painpoints[s:s + batch]),
-               tokens[s:s + batch])  # a slice of packed tokens stays packed until the worker
-
-
-def stream_complaints(library, skip: set[str] | None = None, batch: int = BATCH,
-                      where: str = "") -> Iterator[tuple[list[str], list[str]]]:
-    """(ids, texts) batches in complaint-id order, read a batch at a time (the store is opened per
-    batch, so an ingest can run between them), leaving out the ids in `skip`."""
-    from ..store import open_store
-
-    last = ""
-    while True:
-        with open_store(library) as store:
-            df = store.query(f"SELECT complaint_id, text FROM complaints WHERE complaint_id > ? {where} "
-                             f"ORDER BY complaint_id LIMIT {int(batch)}", [last])
-        if df.empty:
-            return
-        ids, texts = df["complaint_id"].tolist(), df["text"].tolist()
-        last = ids[-1]
-        if skip:
-            keep = [i for i, c in enumerate(ids) if c not in skip]
-            ids, texts = [ids[i] for i in keep], [texts[i] for i in keep]
-        if ids:
-            yield ids, texts

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -20,8 +19,8 @@ from ..config import Library
 from ..errors import ComplaintsError, LibraryBusyError
 from ..lock import library_lock
 from ..store import LibraryStore, open_store
-from ..text.packed import PackedTokens, cut_library
 from .assign import TopicAssigner
+from .chunks import CHUNK, LibraryChunks
 from .compact import neighbour_meta, point_to, taxonomy_entries, topic_entries, write_compact
 from .fit_embedder import library_embedder
 from .known import known_from_store
@@ -88,18 +87,17 @@ def latest_version(store: LibraryStore) -> int | None:
     return None if v is None else int(v)
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _check_corpus(texts: list[str], tokens: PackedTokens) -> np.ndarray:
-    usable = np.array([bool(_HAN.search(p)) for p in tokens.packed], dtype=bool)  # a Chinese word among them
-    if len(texts) < MIN_DOCS:
-        raise FitError(f"too few complaints to fit topics: the library holds {len(texts)}, need at least "
+def _check_size(n: int) -> None:
+    if n < MIN_DOCS:
+        raise FitError(f"too few complaints to fit topics: the library holds {n}, need at least "
                        f"{MIN_DOCS}. Ingest more with: complaints ingest complaints FILE")
+
+
+def _check_corpus(n: int, usable: np.ndarray) -> None:
+    """`usable`: which complaints hold a Chinese word once cut."""
     if usable.sum() < MIN_DOCS:
-        raise FitError(f"only {int(usable.sum())} of {len(texts)} complaints contain Chinese words after "
+        raise FitError(f"only {int(usable.sum())} of {n} complaints contain Chinese words after "
                        f"cleaning (the rest are empty, punctuation, numbers or non-Chinese); need at least {MIN_DOCS}")
-    return usable
 
 
 NESTING = ("within", "enforce", "semi")
@@ -109,7 +107,8 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
                 min_topic_size: int | None = None, n_topics: int | None = None, seed: int = 42,
                 lexicons: str | None = None, progress: Callable[[str, int, int], None] | None = None,
                 outliers: str = "knn", form: bool = True, nesting: str = "within", sample: bool | None = None,
-                sample_size: int | None = None, workers: int | None = None, bulk: Callable | None = None) -> FitResult:
+                sample_size: int | None = None, workers: int | None = None, bulk: Callable | None = None,
+                chunk: int = CHUNK) -> FitResult:
     """Fit a new model version on every complaint in the library.
 
     The ticket form is learned first (modelform.py) and left out of everything the model sees;
@@ -122,13 +121,14 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
     `form=False` skips learning the form (places and emoticons still stay out of the topics).
     Past `sample_size` complaints (default `sample.SWITCH`; `sample` forces it) the topics are fitted
     on a stratified sample and the rest placed on those of its pain point (topics/scale.py).
+    The library is read `chunk` complaints at a time and their tokens spilled past one chunk (chunks.py).
     """
     import time
 
     from ..embed import EmbeddingCache, embed_with_cache
     from ..painpoints import stage as painpoint_stage
     from ..text.segment import Segmenter
-    from .modelform import learn_form
+    from .modelform import form_rows, learn_form
 
     if nesting not in NESTING:
         raise FitError(f"nesting must be one of {', '.join(NESTING)}, got {nesting!r}")
@@ -139,36 +139,44 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
     step = progress or (lambda *a: None)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    with exclusive_fit(library):
+    with exclusive_fit(library), ExitStack() as stack:
+        LibraryChunks.clear_scratch(library)
         with open_store(library) as store:
-            docs = store.query("SELECT complaint_id, text, attributes FROM complaints ORDER BY complaint_id")
+            meta = store.query("SELECT complaint_id, attributes FROM complaints ORDER BY complaint_id")
             prev = latest_version(store)
-        ids, texts = docs["complaint_id"].tolist(), docs["text"].tolist()
+        ids = meta["complaint_id"].tolist()
+        chunks = stack.enter_context(LibraryChunks(library, ids, chunk))  # read by chunks, tokens cut once
+        _check_size(len(ids))
         step("form", 0, 0)
         plain = Segmenter(lexicons)
-        seg = plain.with_form(learn_form(texts, plain, lexicons, seed) if form else None)
-        tokens, dictionary = cut_library(seg, texts, workers, dictionary=True,
-                                         progress=lambda d, n: step("segment", d, n))
-        usable = _check_corpus(texts, tokens)
+        seg = plain.with_form(learn_form(chunks.texts_at(form_rows(len(ids), seed)), plain, lexicons, seed)
+                              if form else None)
+        usable, dictionary = chunks.cut(seg, workers, dictionary=True, progress=lambda d, n: step("segment", d, n))
+        _check_corpus(len(ids), usable)
         times["segment"] = time.perf_counter() - t0
 
         t = time.perf_counter()
         with open_store(library) as store:
-            sup = painpoint_stage.gather(store, ids, docs["attributes"].tolist(), lexicons, prev)
-        pmodel, decisions = painpoint_stage.learn_and_decide(sup, ids, texts, tokens, lexicons, step, workers)
+            sup = painpoint_stage.gather(store, ids, meta["attributes"].tolist(), lexicons, prev)
+        del meta
+        step("pain points", 0, len(ids))
+        pmodel = painpoint_stage.learn(sup, ids, chunks, lexicons)
+        t1 = time.perf_counter()
+        decisions = painpoint_stage.decide_all(pmodel, ids, chunks, sup.allowed, step, workers)
+        t2 = time.perf_counter()
         with open_store(library) as store:  # closed while the decisions fork
-            t1 = time.perf_counter()
             plan = plan_sample(store, ids, usable, decisions["painpoint"].tolist(), sample, sample_size, seed)
-        times["painpoints"], times["sample"] = t1 - t, time.perf_counter() - t1
+        times.update(painpoints=t2 - t, painpoint_fit=t1 - t, sample=time.perf_counter() - t2)
         rows = plan.rows  # the complaints the topics are fitted on: every one with content, or the sample
         fit_ids = [i for i, u in zip(ids, rows) if u]
-        fit_texts = [t for t, u in zip(texts, rows) if u]
+        fit_texts = chunks.texts_at(np.flatnonzero(rows))
+        fit_tokens = chunks.tokens_at(np.flatnonzero(rows))
 
         t = time.perf_counter()
         step("embed", 0, len(fit_texts))  # fitting the embedder is part of it
-        fit_clauses = [tokens.clauses(i) for i in np.flatnonzero(rows)]
+        fit_clauses = [fit_tokens.clauses(i) for i in range(len(fit_tokens))]
         emb = library_embedder(library, embedder, fit_texts, lexicons, seg,
-                            [[w for c in cl for w in c] for cl in fit_clauses])
+                               [[w for c in cl for w in c] for cl in fit_clauses])
         with open_store(library, write=True) as store:
             with store.transaction():
                 cache = EmbeddingCache(store)
@@ -195,8 +203,9 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         times["topics"] = time.perf_counter() - t
         fitted, nested_before = model, None  # the model over the complaints it was fitted on
         if plan.sampled:  # nest the sample's topics, place the rest on those of their pain point
-            model, nested_before = fit_rest(library, prev, fitted, plan, docs, decisions, tokens, usable, emb, seg,
-                                            vectors, fit_pp, workers=workers, progress=step, bulk=bulk)
+            model, nested_before = fit_rest(library, prev, fitted, plan, chunks, fit_texts, fit_tokens, decisions,
+                                            usable, emb, seg, vectors, fit_pp, workers=workers, progress=step,
+                                            bulk=bulk)
             times.update(model.seconds_)
 
         t = time.perf_counter()

@@ -38,10 +38,16 @@ def domain_words(lexicons: str | None = None, segmenter: Segmenter | None = None
     return {w for w in words if w}
 
 
+def form_rows(n: int, seed: int = 42, max_docs: int = LEARN_MAX) -> list[int]:
+    """Which of `n` texts the form is learned on: all, or a seeded sample of `max_docs` (a fit that
+    reads its library by chunks reads just these)."""
+    return list(range(n)) if n <= max_docs else random.Random(seed).sample(range(n), max_docs)
+
+
 def learn_form(texts: list[str], segmenter: Segmenter, lexicons: str | None = None, seed: int = 42,
                max_docs: int = LEARN_MAX) -> FormLearner:
     """The library's form: learned on (a sample of) its texts, with the analyst's edits applied."""
-    sample = texts if len(texts) <= max_docs else random.Random(seed).sample(texts, max_docs)
+    sample = texts if len(texts) <= max_docs else [texts[i] for i in form_rows(len(texts), seed, max_docs)]
     edits = read_form_edits(lexicon_dir(lexicons) / FORM_FILE)
     return FormLearner(domain_words=domain_words(lexicons, segmenter), **edits).fit(sample, tokenize=segmenter.cut)
 

@@ -17,7 +17,7 @@ neighbours.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +27,8 @@ import pandas as pd
 from ..config import Library
 from ..store import LibraryStore, open_store
 from .assign import NeighbourIndex, TopicAssigner
-from .bulk_assign import AssignState, BulkResult, bulk_assign, in_batches
+from .bulk_assign import BATCH, AssignState, BulkResult, bulk_assign
+from .chunks import LibraryChunks
 from .model import OUTLIER, TopicModel
 from .nesting import nest_model
 from .sample import SWITCH, draw_sample, needs_sample
@@ -140,29 +141,29 @@ def nest_sample(library: Library, prev: int | None, model: TopicModel, fit_ids: 
 
 def extend_to_library(model: TopicModel, pains: dict[int, tuple[str, float]], embedder, segmenter,
                       vectors: np.ndarray, fit_ids: list[str], fit_texts: list[str], fit_tokens: list[list[str]],
-                      rest: pd.DataFrame, rest_tokens: list[list[str]], workers: int | None = None,
+                      rest: Iterable[tuple], n_rest: int, workers: int | None = None,
                       hooks: Sequence[Callable] = (), progress: Callable[[str, int, int], None] | None = None,
                       bulk: Callable | None = None) -> LibraryModel:
-    """Place every complaint outside the sample (`rest`: complaint_id, text, painpoint; with the
-    fit's tokens) and describe the topics over all of them.
+    """Place every complaint outside the sample (`rest`: `n_rest` complaints in (ids, texts,
+    painpoints, tokens) batches, read as they are placed) and describe the topics over all of them.
 
     `progress(stage, done, total)` as `fit_library` takes it. `bulk(state, rest)` may replace the
-    local `bulk_assign` (complaints.spark.fit runs it on executors); it returns a `BulkResult`."""
+    local `bulk_assign` (complaints.spark.fit runs it on executors); it takes the rest as a frame
+    (complaint_id, text, painpoint) and returns a `BulkResult`."""
     t = time.perf_counter()
     state = assign_state(model, vectors, embedder, segmenter, pains)
     if bulk is None:
-        done, total = [0], len(rest)
+        done = [0]
 
         def placed(k: int) -> None:
             done[0] += k
             if progress:
-                progress("assign", done[0], total)
+                progress("assign", done[0], n_rest)
 
-        batches = in_batches(rest["complaint_id"].tolist(), rest["text"].tolist(), rest["painpoint"].tolist(),
-                             rest_tokens)
-        res = bulk_assign(state, batches, workers=workers, hooks=hooks, progress=placed)
+        res = bulk_assign(state, rest, workers=workers, hooks=hooks, progress=placed)
     else:
-        res = bulk(state, rest)
+        res = bulk(state, pd.DataFrame([(c, x, p) for b in rest for c, x, p in zip(*b[:3])],
+                                       columns=["complaint_id", "text", "painpoint"]))
     t1 = time.perf_counter()
     out = describe(model, state, res, vectors, fit_ids, fit_texts, fit_tokens, embedder)
     out.seconds_ = {"assign": t1 - t, "keywords": time.perf_counter() - t1}
@@ -197,27 +198,22 @@ def describe(model: TopicModel, state: AssignState, res: BulkResult, vectors: np
     return LibraryModel(model, ids, labels, conf, method, keywords, diverse, reps, res.extra, methods)
 
 
-def fit_rest(library: Library, prev: int | None, fitted: TopicModel, plan: FitPlan, docs: pd.DataFrame,
-             decisions: pd.DataFrame, tokens: list[list[str]], usable: np.ndarray, embedder, segmenter,
-             vectors: np.ndarray, fit_pp: pd.DataFrame, **bulk_args) -> tuple[LibraryModel, tuple]:
+def fit_rest(library: Library, prev: int | None, fitted: TopicModel, plan: FitPlan, chunks: LibraryChunks,
+             fit_texts: list[str], fit_tokens: Sequence[list[str]], decisions: pd.DataFrame, usable: np.ndarray,
+             embedder, segmenter, vectors: np.ndarray, fit_pp: pd.DataFrame,
+             **bulk_args) -> tuple[LibraryModel, tuple]:
     """`fit`'s sampled path after the sample's fit: nest its topics (`decisions` of the sample are
-    updated in place), then place every other complaint with content on them. Returns the
-    `LibraryModel` and what `nest_sample` returned."""
+    updated in place), then place every other complaint with content on them, reading the library
+    a chunk at a time. Returns the `LibraryModel` and what `nest_sample` returned."""
     rows = plan.rows
-    fit_ids, fit_texts = docs["complaint_id"][rows].tolist(), docs["text"][rows].tolist()
+    fit_ids = [c for c, u in zip(chunks.ids, rows) if u]
     nested = nest_sample(library, prev, fitted, fit_ids, fit_texts, vectors, embedder, fit_pp)
     decisions.loc[rows, nested[4].columns] = nested[4].to_numpy()
     rest = np.asarray(usable, dtype=bool) & ~rows
-    todo = docs.loc[rest, ["complaint_id", "text"]].assign(painpoint=decisions.loc[rest, "painpoint"].to_numpy())
+    batches = chunks.batches(rest, decisions["painpoint"].tolist(), BATCH)
     model = extend_to_library(fitted, nested[3], embedder, segmenter, vectors, fit_ids, fit_texts,
-                              list(_take(tokens, rows)), todo, _take(tokens, rest), **bulk_args)
+                              list(fit_tokens), batches, int(rest.sum()), **bulk_args)
     return model, nested
-
-
-def _take(tokens: Sequence[list[str]], mask: np.ndarray) -> Sequence[list[str]]:
-    """The rows of `mask`; packed tokens stay packed (a million token lists would not fit)."""
-    take = getattr(tokens, "take", None)
-    return take(mask) if take else [t for t, u in zip(tokens, mask) if u]
 
 
 def library_rows(model, fit_ids: list[str]) -> list[str]:
