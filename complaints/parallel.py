@@ -24,7 +24,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .errors import ComplaintsError
+
 _STATE: tuple[Callable, Any] | None = None
+
+
+class WorkerError(ComplaintsError):
+    """A worker interpreter died (not a job's own exception, which is raised as it is)."""
 
 
 def workers_for(n: int | None = None) -> int:
@@ -99,9 +105,13 @@ def pool_map(func: Callable[[Any], Any], jobs: Iterable[Any], workers: int | Non
             p.stdin.close()
             return False
         busy[p] = nxt[0]
-        _send(p.stdin, (func, nxt[1]))
+        try:
+            _send(p.stdin, (func, nxt[1]))
+        except BrokenPipeError:  # it died before reading (a failed import, killed): say so in one line
+            raise WorkerError(f"a worker process stopped (exit code {p.wait()}); its message is above") from None
         return True
 
+    done = False
     try:
         for p in procs:
             if give(p):
@@ -111,18 +121,24 @@ def pool_map(func: Callable[[Any], Any], jobs: Iterable[Any], workers: int | Non
                 p = key.data
                 got = _receive(p.stdout)
                 if got is None:
-                    raise RuntimeError(f"a worker process stopped (exit code {p.wait()})")
+                    raise WorkerError(f"a worker process stopped (exit code {p.wait()}); its message is above")
                 ok, value = got
                 if not ok:
                     raise value
                 results[busy.pop(p)] = value
                 if not give(p):
                     sel.unregister(p.stdout)
+        done = True
     finally:
         sel.close()
         for p in procs:
-            if not p.stdin.closed:
-                p.stdin.close()
+            if not done:  # a job failed: the others' work is lost anyway, do not wait for it
+                p.kill()
+            try:
+                if not p.stdin.closed:
+                    p.stdin.close()
+            except BrokenPipeError:
+                pass
             try:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -169,3 +169,32 @@ def test_pool_map_keeps_order_and_hands_a_worker_error_back():
     assert pool_map(abs, [-3, 1, -2, 5, -8], workers=2) == [3, 1, 2, 5, 8]
     with pytest.raises(ValueError, match="math domain error"):
         pool_map(math.sqrt, [4.0, 9.0, -1.0], workers=2)
+
+
+def test_pool_map_says_in_one_line_when_a_worker_dies_at_start_and_stops_the_others_at_once(tmp_path):
+    import math
+
+    from complaints.errors import ComplaintsError
+    from complaints.parallel import pool_map
+
+    with pytest.raises(ComplaintsError, match=r"a worker process stopped \(exit code 1\)"):
+        pool_map(abs, [-1, -2, -3], workers=2, preload=["no_such_module_here"])  # the import fails
+    with pytest.raises(ValueError):  # one job fails at once while the other sleeps, then writes a file
+        pool_map(_sleep_or_fail, [(tmp_path, 3.0), (tmp_path, -1.0)], workers=2)
+    assert (tmp_path / "started").exists()
+    assert not (tmp_path / "finished").exists()  # stopped when the other job failed, never waited for
+    assert pool_map(math.sqrt, [4.0], workers=2) == [2.0]
+
+
+def _sleep_or_fail(job: tuple) -> float:
+    import math
+    import time
+
+    folder, x = job
+    if x > 0:
+        (folder / "started").touch()
+        time.sleep(x)
+        (folder / "finished").touch()
+    while not (folder / "started").exists():  # fail only once the other job is under way
+        time.sleep(0.01)
+    return math.sqrt(x)
