@@ -74,6 +74,8 @@ class Segmenter:
         self._memo: dict[str, str | None] = {}
         self._han = backend.re_han_default
         self._blocks: dict[str, tuple[str, ...]] = {}
+        self._met: dict[str, dict[str, int]] = {}  # block -> the entries its DAG consults (dictionary_subset)
+        self._prepared: dict[tuple[str, bool], str] = {}
         self.id = "jieba-" + self.lexicons.fingerprint() + self.view.id_suffix
 
     @property
@@ -84,7 +86,7 @@ class Segmenter:
         """This segmenter with a learned form in its view; shares the loaded jieba dictionary."""
         other = copy.copy(self)
         other.view = ModelView(self.lexicons, form)
-        other._memo, other._blocks = {}, {}
+        other._memo, other._blocks, other._met, other._prepared = {}, {}, {}, {}
         other.id = "jieba-" + self.lexicons.fingerprint() + other.view.id_suffix
         return other
 
@@ -119,11 +121,20 @@ class Segmenter:
         return out
 
     def _prepare(self, text: str, upper: bool = True) -> str:
-        """The view text with placeholders blanked: what jieba reads."""
-        text = self.view.text(text)
-        if "<" in text:
-            text = _PLACEHOLDER.sub(" ", PLACEHOLDER_RE.sub(" ", text))
-        return text.upper() if upper else text
+        """The view text with placeholders blanked: what jieba reads. The last few thousand are kept:
+        `cut_part` cuts a batch, then gathers its dictionary words from the same prepared texts."""
+        key = (text, upper)
+        hit = self._prepared.get(key)
+        if hit is not None:
+            return hit
+        out = self.view.text(text)
+        if "<" in out:
+            out = _PLACEHOLDER.sub(" ", PLACEHOLDER_RE.sub(" ", out))
+        out = out.upper() if upper else out
+        if len(self._prepared) >= _PREPARED_MAX:
+            self._prepared.clear()
+        self._prepared[key] = out
+        return out
 
     def _pieces(self, text: str, upper: bool = True) -> tuple[list[str], set[int]]:
         """jieba's raw pieces of the view text, and which of them spell an address it cut apart."""
@@ -184,21 +195,37 @@ class Segmenter:
         keep: dict[str, int] = {}
         sources = [self._prepare(t or "") for t in texts]
         sources += [w.upper() for w, _, _ in self.lexicons.userdict]
+        met, split = self._met, self._han.split
         for s in sources:
-            n = len(s)
-            for k in range(n):
-                i, frag = k, s[k]
-                while frag in freq:
-                    keep[frag] = freq[frag]
-                    i += 1
-                    if i >= n:
-                        break
-                    frag = s[k:i + 1]
+            for blk in split(s)[1::2]:  # jieba looks words up only inside these blocks (the captured runs)
+                words = met.get(blk)
+                if words is None:
+                    words = met[blk] = _dag_words(blk, freq)
+                    if len(met) > _BLOCKS_MAX:
+                        met.clear()
+                        met[blk] = words
+                keep.update(words)
         return {"total": self._tok.total, "freq": keep}
 
 
 _MISS = object()
+
+
+def _dag_words(block: str, freq: dict[str, int]) -> dict[str, int]:
+    """Every dictionary entry jieba's DAG consults in `block` (each prefix run from every start)."""
+    out: dict[str, int] = {}
+    n = len(block)
+    for k in range(n):
+        i, frag = k, block[k]
+        while frag in freq:
+            out[frag] = freq[frag]
+            i += 1
+            if i >= n:
+                break
+            frag = block[k:i + 1]
+    return out
 _BLOCKS_MAX = 200_000  # cached blocks per segmenter (per worker): some tens of MB at most
+_PREPARED_MAX = 4096  # prepared texts kept: a batch of cut_part (2,000) and then some
 
 
 # jieba runs ~4,000 short complaints/s per core; past this many texts forked workers pay off.
