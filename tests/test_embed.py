@@ -364,6 +364,19 @@ def test_cache_embeds_each_text_once_and_serves_repeats_from_the_library(lexical
         assert EmbeddingCache(store).count() == len(set(texts) | set(corpus[100:200]))
 
 
+def test_update_bypasses_the_cache_for_lexical_vectors_with_the_same_vectors(lexical, corpus, tmp_path):
+    library = resolve_library(tmp_path / "lib")
+    texts = corpus[:120] + corpus[:10]
+    ticks = []
+    with open_store(library, write=True) as store:
+        got = embed_with_cache(lexical, texts, store, progress=ticks.append, chunk_size=50, cache_lexical=False)
+        assert EmbeddingCache(store).count() == 0  # nothing written
+        cached = embed_with_cache(lexical, texts, store)
+    assert got.dtype == np.float32 and np.allclose(got, cached, atol=1e-6) and sum(ticks) == len(texts)
+    with open_store(library, write=True) as store:
+        assert embed_with_cache(lexical, [], store, cache_lexical=False).shape == (0, lexical.dim_)
+
+
 def test_cache_keys_on_embedder_id(corpus, seg, tmp_path):
     a = Counting(LexicalEmbedder(n_components=16, segmenter=seg).fit(corpus))
     b = Counting(LexicalEmbedder(n_components=20, segmenter=seg).fit(corpus))

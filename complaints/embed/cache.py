@@ -133,7 +133,7 @@ def _parts(embedder: Embedder):
 
 def embed_with_cache(embedder: Embedder, texts: Sequence[str], store: LibraryStore,
                      progress: Progress | None = None, chunk_size: int = CHUNK,
-                     neural_text: Callable[[str], str] | None = None) -> np.ndarray:
+                     neural_text: Callable[[str], str] | None = None, cache_lexical: bool = True) -> np.ndarray:
     """Vectors for `texts` in input order; only texts missing from the cache are embedded.
 
     Duplicate texts are embedded once. A hybrid embedder is cached part by part, so a refitted
@@ -141,16 +141,26 @@ def embed_with_cache(embedder: Embedder, texts: Sequence[str], store: LibrarySto
     `neural_text` (``Segmenter.neural_text``: the modelling view, places cut out) turns each text
     into what an embedder that reads sentences embeds, before hashing: the view text is what is
     embedded and cached, so the form never comes back through e5. A lexical embedder reads the
-    view through its own segmenter (its id names the segmenter, form included).
+    view through its own segmenter (its id names the segmenter, form included). With
+    `cache_lexical=False` a lexical embedder (or part) bypasses the cache: `update` has just cut
+    the texts, so their vectors cost less to compute than to look up and store (a refit's new
+    lexical embedder would not find them anyway).
     """
     texts = list(texts)
     parts = _parts(embedder)
     if parts is not None:
         lexical, neural = parts
-        lex = embed_with_cache(lexical, texts, store, chunk_size=chunk_size)
+        lex = embed_with_cache(lexical, texts, store, chunk_size=chunk_size, cache_lexical=cache_lexical)
         neu = embed_with_cache(neural, texts, store, progress=progress, chunk_size=chunk_size,
                                neural_text=neural_text or _segmenter_view(lexical))
         return embedder.combine(lex, neu)
+    if not cache_lexical and getattr(embedder, "kind", "") == "lexical":
+        out = []
+        for start in range(0, len(texts), chunk_size):
+            out.append(np.asarray(embedder.transform(texts[start:start + chunk_size]), dtype=np.float32))
+            if progress:
+                progress(len(out[-1]))
+        return np.vstack(out) if out else np.zeros((0, _dim_or_zero(embedder)), dtype=np.float32)
     if neural_text is not None and not getattr(embedder, "segments", False):
         texts = [neural_text(t) for t in texts]
 

@@ -253,7 +253,7 @@ class PainPointClassifier:
         other = self.keys_.index(OTHER)
         out = []
         for i, text in enumerate(texts):
-            fixed = self.corrections_.get(text_key(text))
+            fixed = self.corrections_.get(text_key(text)) if self.corrections_ else None  # hashing costs
             praise = [] if fixed or restricted[i] else self.not_a_complaint_.praise_in(text)
             order = np.argsort(-p[i], kind="stable")
             j = self.keys_.index(fixed) if fixed else other if praise else int(order[0])

@@ -142,7 +142,7 @@ def update_library(library: Library, lexicons: str | None = None, min_emerging_s
         tokens = list(cut)
         remember_tokens(emb, seg, texts, tokens)
         with open_store(library, write=True) as store, store.transaction():
-            vectors = embed_with_cache(emb, texts, store, neural_text=seg.neural_text,
+            vectors = embed_with_cache(emb, texts, store, neural_text=seg.neural_text, cache_lexical=False,
                                        progress=_counter("embed", len(texts), step))
         times["embed"] = time.perf_counter() - t
 
