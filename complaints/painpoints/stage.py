@@ -190,6 +190,4 @@ def decide_all(model: PainPointClassifier, ids: Sequence[str], corpus, allowed: 
         e = s + len(texts)
         frames.append(decide(model, ids[s:e], texts, tokens, allowed[s:e],
                              progress=lambda d, _n, s=s: step("pain points", s + d, n), workers=workers))
-    if len(frames) == 1:
-        return frames[0]
     return pd.concat(frames, ignore_index=True) if frames else _frame([], [])

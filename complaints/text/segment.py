@@ -113,10 +113,7 @@ class Segmenter:
                 continue
             words = blocks.get(blk)
             if words is None:
-                words = tuple(cut(blk, HMM=self.hmm))
-                if len(blocks) >= _BLOCKS_MAX:
-                    blocks.clear()  # bounded: a cache emptied now and then still catches the form's blocks
-                blocks[blk] = words
+                words = _remember(blocks, blk, tuple(cut(blk, HMM=self.hmm)), _BLOCKS_MAX)
             out.extend(words)
         return out
 
@@ -130,11 +127,7 @@ class Segmenter:
         out = self.view.text(text)
         if "<" in out:
             out = _PLACEHOLDER.sub(" ", PLACEHOLDER_RE.sub(" ", out))
-        out = out.upper() if upper else out
-        if len(self._prepared) >= _PREPARED_MAX:
-            self._prepared.clear()
-        self._prepared[key] = out
-        return out
+        return _remember(self._prepared, key, out.upper() if upper else out, _PREPARED_MAX)
 
     def _pieces(self, text: str, upper: bool = True) -> tuple[list[str], set[int]]:
         """jieba's raw pieces of the view text, and which of them spell an address it cut apart."""
@@ -200,15 +193,21 @@ class Segmenter:
             for blk in split(s)[1::2]:  # jieba looks words up only inside these blocks (the captured runs)
                 words = met.get(blk)
                 if words is None:
-                    words = met[blk] = _dag_words(blk, freq)
-                    if len(met) > _BLOCKS_MAX:
-                        met.clear()
-                        met[blk] = words
+                    words = _remember(met, blk, _dag_words(blk, freq), _BLOCKS_MAX)
                 keep.update(words)
         return {"total": self._tok.total, "freq": keep}
 
 
 _MISS = object()
+
+
+def _remember(cache: dict, key, value, limit: int):
+    """`value`, kept under `key` in a cache bounded at `limit`: a full cache is emptied first, and
+    refills with what repeats (the ticket form's blocks come back at once)."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _dag_words(block: str, freq: dict[str, int]) -> dict[str, int]:

@@ -203,9 +203,9 @@ def fit_library(library: Library, embedder: str = "lexical", clustering: str = D
         times["topics"] = time.perf_counter() - t
         fitted, nested_before = model, None  # the model over the complaints it was fitted on
         if plan.sampled:  # nest the sample's topics, place the rest on those of their pain point
-            model, nested_before = fit_rest(library, prev, fitted, plan, chunks, fit_texts, fit_tokens, decisions,
-                                            usable, emb, seg, vectors, fit_pp, workers=workers, progress=step,
-                                            bulk=bulk)
+            model, nested_before = fit_rest(library, prev, fitted, plan, chunks, fit_ids, fit_texts, fit_tokens,
+                                            decisions, usable, emb, seg, vectors, fit_pp, workers=workers,
+                                            progress=step, bulk=bulk)
             times.update(model.seconds_)
 
         t = time.perf_counter()

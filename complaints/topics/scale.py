@@ -199,14 +199,13 @@ def describe(model: TopicModel, state: AssignState, res: BulkResult, vectors: np
 
 
 def fit_rest(library: Library, prev: int | None, fitted: TopicModel, plan: FitPlan, chunks: LibraryChunks,
-             fit_texts: list[str], fit_tokens: Sequence[list[str]], decisions: pd.DataFrame, usable: np.ndarray,
-             embedder, segmenter, vectors: np.ndarray, fit_pp: pd.DataFrame,
+             fit_ids: list[str], fit_texts: list[str], fit_tokens: Sequence[list[str]], decisions: pd.DataFrame,
+             usable: np.ndarray, embedder, segmenter, vectors: np.ndarray, fit_pp: pd.DataFrame,
              **bulk_args) -> tuple[LibraryModel, tuple]:
     """`fit`'s sampled path after the sample's fit: nest its topics (`decisions` of the sample are
     updated in place), then place every other complaint with content on them, reading the library
     a chunk at a time. Returns the `LibraryModel` and what `nest_sample` returned."""
     rows = plan.rows
-    fit_ids = [c for c, u in zip(chunks.ids, rows) if u]
     nested = nest_sample(library, prev, fitted, fit_ids, fit_texts, vectors, embedder, fit_pp)
     decisions.loc[rows, nested[4].columns] = nested[4].to_numpy()
     rest = np.asarray(usable, dtype=bool) & ~rows
